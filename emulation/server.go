@@ -1,0 +1,179 @@
+package emulation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/mldatalake/mldatalake/emulation/dynamodb"
+	"github.com/mldatalake/mldatalake/emulation/fault"
+	"github.com/mldatalake/mldatalake/emulation/firehose"
+	"github.com/mldatalake/mldatalake/emulation/kinesis"
+	"github.com/mldatalake/mldatalake/emulation/s3"
+)
+
+// DefaultRegion is the region the emulator reports and Config uses.
+const DefaultRegion = "us-east-1"
+
+// Server is the in-process AWS emulator: S3, DynamoDB, Kinesis and Firehose on
+// one port.
+type Server struct {
+	// URL is the base URL, "http://127.0.0.1:PORT", without a trailing slash.
+	URL string
+	// Listener is the socket the server accepts on.
+	Listener net.Listener
+
+	S3       *s3.Service
+	DynamoDB *dynamodb.Service
+	Kinesis  *kinesis.Service
+	Firehose *firehose.Service
+	Faults   *fault.Injector
+
+	cfg       config
+	handler   http.Handler
+	http      *http.Server
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type config struct {
+	addr   string
+	s3Dir  string
+	faults fault.Config
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+// WithAddr sets the listen address; the default is 127.0.0.1:0.
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithS3Dir keeps S3 objects as files under dir instead of in memory.
+func WithS3Dir(dir string) Option { return func(c *config) { c.s3Dir = dir } }
+
+// WithFaults turns on fault injection (see package fault).
+func WithFaults(f fault.Config) Option { return func(c *config) { c.faults = f } }
+
+// WithLogger sets the logger for requests and background work; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithClock sets the time source of every service.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// NewUnstartedServer builds the services without listening; call Start.
+func NewUnstartedServer(opts ...Option) (*Server, error) {
+	c := config{addr: "127.0.0.1:0", log: slog.New(slog.DiscardHandler), now: time.Now}
+	for _, o := range opts {
+		o(&c)
+	}
+	s := &Server{cfg: c, Faults: fault.New(c.faults)}
+	var err error
+	s.S3, err = s3.New(s3.WithDir(c.s3Dir), s3.WithClock(c.now))
+	if err != nil {
+		return nil, err
+	}
+	s.DynamoDB = dynamodb.New(dynamodb.WithFaults(s.Faults), dynamodb.WithClock(c.now), dynamodb.WithLogger(c.log))
+	s.Kinesis = kinesis.New(kinesis.WithFaults(s.Faults), kinesis.WithClock(c.now), kinesis.WithLogger(c.log))
+	s.Firehose = firehose.New(s.Kinesis, s.S3, firehose.WithFaults(s.Faults), firehose.WithClock(c.now), firehose.WithLogger(c.log))
+	s.handler = s.routes()
+	return s, nil
+}
+
+// NewServer starts an emulator on 127.0.0.1:0 (or WithAddr's address).
+func NewServer(opts ...Option) (*Server, error) {
+	s, err := NewUnstartedServer(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Start(); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
+// NewTestServer starts an emulator for a test and closes it when the test ends.
+func NewTestServer(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := NewServer(opts...)
+	if err != nil {
+		tb.Fatalf("start AWS emulator: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("close AWS emulator: %v", err)
+		}
+	})
+	return s
+}
+
+// Start listens and serves in the background.
+func (s *Server) Start() error {
+	if s.Listener != nil {
+		return errors.New("emulation: server already started")
+	}
+	ln, err := net.Listen("tcp", s.cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.cfg.addr, err)
+	}
+	s.Listener = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.cfg.log.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Handler is the edge router, for callers that serve it themselves.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close stops the server and every background delivery. It is safe to call twice.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := s.http.Shutdown(ctx); err != nil {
+				errs = append(errs, s.http.Close())
+			}
+		}
+		if s.Firehose != nil {
+			errs = append(errs, s.Firehose.Close())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// Config returns an aws.Config that points every service at the emulator,
+// with static test credentials.
+func (s *Server) Config() aws.Config {
+	return aws.Config{
+		Region:       DefaultRegion,
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(s.URL),
+	}
+}
+
+// hostOnly strips the port from a Host header.
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return strings.Trim(host, "[]")
+}
