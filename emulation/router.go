@@ -179,4 +179,3 @@ func resetConnection(w http.ResponseWriter) {
 	}
 	_ = conn.Close()
 }
-
