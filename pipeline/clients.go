@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -47,4 +46,3 @@ func NewClients(cfg aws.Config) *Clients {
 		Firehose: firehose.NewFromConfig(cfg),
 	}
 }
-
