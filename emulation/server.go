@@ -60,7 +60,8 @@ type Option func(*config)
 // WithAddr sets the listen address; the default is 127.0.0.1:0.
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
-// WithS3Dir keeps S3 objects as files under dir instead of in memory.
+// WithS3Dir keeps S3 objects as files under dir/buckets/<bucket>/<key>
+// instead of in memory.
 func WithS3Dir(dir string) Option { return func(c *config) { c.s3Dir = dir } }
 
 // WithFaults turns on fault injection (see package fault).

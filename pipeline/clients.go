@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -23,6 +25,9 @@ type Clients struct {
 // emulator's fault injection.
 const MaxAttempts = 10
 
+// MaxBackoff caps the SDK's exponential backoff between two attempts.
+const MaxBackoff = 2 * time.Second
+
 // NewClients builds the clients. S3 uses path-style addressing when an
 // endpoint is configured (an emulator or LocalStack), virtual-hosted style on
 // real AWS. Every client retries up to MaxAttempts with the SDK's standard
@@ -32,6 +37,7 @@ func NewClients(cfg aws.Config) *Clients {
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = MaxAttempts
+			o.MaxBackoff = MaxBackoff
 			// The client-side retry quota would refuse retries after a burst of
 			// throttles long before a stage's deadline.
 			o.RateLimiter = ratelimit.None

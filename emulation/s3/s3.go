@@ -31,7 +31,8 @@ type config struct {
 	now func() time.Time
 }
 
-// WithDir keeps objects as plain files under dir (one folder per bucket), so a
+// WithDir keeps objects as plain files under dir/buckets/<bucket>/<key> (and
+// their metadata under dir/metadata), so a
 // person can look at them after a run. The default keeps them in memory.
 func WithDir(dir string) Option { return func(c *config) { c.dir = dir } }
 
