@@ -1,0 +1,81 @@
+// Command awsemu serves the AWS emulator (S3, DynamoDB, Kinesis, Firehose) on
+// one port until interrupted, for the AWS CLI, boto3, the pipeline's endpoint
+// target or anything else that speaks AWS.
+//
+//	go run ./emulation/cmd/awsemu -listen 127.0.0.1:4566
+//	aws --endpoint-url http://127.0.0.1:4566 s3 ls
+//
+// With -mysql it also serves the embedded MySQL-compatible server.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mldatalake/mldatalake/emulation"
+	"github.com/mldatalake/mldatalake/emulation/fault"
+	"github.com/mldatalake/mldatalake/emulation/mysql"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "awsemu:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	listen := flag.String("listen", "127.0.0.1:4566", "address to serve the AWS services on")
+	s3Dir := flag.String("s3-dir", "", "keep S3 objects as files under this folder (default: in memory)")
+	faults := flag.String("faults", os.Getenv(fault.EnvVar), "fault injection, e.g. throttle=0.1,partial=0.05,seed=42 (default $"+fault.EnvVar+")")
+	mysqlAddr := flag.String("mysql", "", "also serve the embedded MySQL-compatible server on this address, e.g. 127.0.0.1:3306")
+	verbose := flag.Bool("v", false, "log requests and background work")
+	flag.Parse()
+
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	fc, err := fault.Parse(*faults)
+	if err != nil {
+		return fmt.Errorf("-faults: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	opts := []emulation.Option{emulation.WithAddr(*listen), emulation.WithLogger(log), emulation.WithFaults(fc)}
+	if *s3Dir != "" {
+		opts = append(opts, emulation.WithS3Dir(*s3Dir))
+	}
+	srv, err := emulation.NewServer(opts...)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	fmt.Printf("AWS emulator (s3, dynamodb, kinesis, firehose) listening on %s\n", srv.URL)
+	fmt.Printf("  export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n", srv.URL, emulation.DefaultRegion)
+	fmt.Printf("  aws --endpoint-url %s s3 ls\n", srv.URL)
+	if fc.Enabled() {
+		fmt.Printf("  fault injection: %s\n", fc)
+	}
+	if *mysqlAddr != "" {
+		db, err := mysql.Run(ctx, mysql.WithAddr(*mysqlAddr), mysql.WithLogger(log))
+		if db != nil {
+			defer db.Close()
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Printf("embedded MySQL listening on %s\n  export MYSQL_DSN='%s'\n", db.Addr(), db.DSN(""))
+	}
+	<-ctx.Done()
+	fmt.Println("awsemu: stopping")
+	return nil
+}

@@ -1,0 +1,55 @@
+package env
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mldatalake/mldatalake/emulation"
+	"github.com/mldatalake/mldatalake/emulation/mysql"
+)
+
+func openEmbedded(ctx context.Context, e *Env, o options) error {
+	awsOpts := []emulation.Option{emulation.WithLogger(o.log), emulation.WithFaults(o.faults)}
+	if o.s3Dir != "" {
+		awsOpts = append(awsOpts, emulation.WithS3Dir(o.s3Dir))
+	}
+	if o.awsAddr != "" {
+		awsOpts = append(awsOpts, emulation.WithAddr(o.awsAddr))
+	}
+	srv, err := emulation.NewServer(awsOpts...)
+	if err != nil {
+		return fmt.Errorf("start AWS emulator: %w", err)
+	}
+	e.onClose(srv.Close)
+	e.AWS = srv.Config()
+	e.Endpoint = srv.URL
+	e.Notes = append(e.Notes, "AWS emulator (S3, DynamoDB, Kinesis, Firehose) at "+srv.URL)
+	if o.faults.Enabled() {
+		e.Notes = append(e.Notes, "fault injection: "+o.faults.String())
+	}
+
+	if o.mysqlDSN != "" {
+		e.MySQLDSN = o.mysqlDSN
+		e.Notes = append(e.Notes, "MySQL source from "+MySQLDSNEnvVar)
+		return nil
+	}
+	return openEmbeddedMySQL(ctx, e, o)
+}
+
+// openEmbeddedMySQL starts the embedded MySQL-compatible server as the source.
+func openEmbeddedMySQL(ctx context.Context, e *Env, o options) error {
+	sqlOpts := []mysql.Option{mysql.WithLogger(o.log)}
+	if o.sqlAddr != "" {
+		sqlOpts = append(sqlOpts, mysql.WithAddr(o.sqlAddr))
+	}
+	db, err := mysql.Run(ctx, sqlOpts...)
+	if db != nil {
+		e.onClose(db.Close)
+	}
+	if err != nil {
+		return fmt.Errorf("start embedded MySQL: %w", err)
+	}
+	e.MySQLDSN = db.DSN("")
+	e.Notes = append(e.Notes, "embedded MySQL-compatible server at "+db.Addr())
+	return nil
+}
