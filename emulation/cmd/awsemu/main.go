@@ -12,6 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -23,33 +24,37 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "awsemu:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	listen := flag.String("listen", "127.0.0.1:4566", "address to serve the AWS services on")
-	s3Dir := flag.String("s3-dir", "", "keep S3 objects as files under this folder (default: in memory)")
-	faults := flag.String("faults", os.Getenv(fault.EnvVar), "fault injection, e.g. throttle=0.1,partial=0.05,seed=42 (default $"+fault.EnvVar+")")
-	mysqlAddr := flag.String("mysql", "", "also serve the embedded MySQL-compatible server on this address, e.g. 127.0.0.1:3306")
-	verbose := flag.Bool("v", false, "log requests and background work")
-	flag.Parse()
+// run serves until ctx is done.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("awsemu", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	listen := flags.String("listen", "127.0.0.1:4566", "address to serve the AWS services on")
+	s3Dir := flags.String("s3-dir", "", "keep S3 objects as files under this folder (default: in memory)")
+	faults := flags.String("faults", os.Getenv(fault.EnvVar), "fault injection, e.g. throttle=0.1,partial=0.05,seed=42 (default $"+fault.EnvVar+")")
+	mysqlAddr := flags.String("mysql", "", "also serve the embedded MySQL-compatible server on this address, e.g. 127.0.0.1:3306")
+	verbose := flags.Bool("v", false, "log requests and background work")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
 
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	fc, err := fault.Parse(*faults)
 	if err != nil {
 		return fmt.Errorf("-faults: %w", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	opts := []emulation.Option{emulation.WithAddr(*listen), emulation.WithLogger(log), emulation.WithFaults(fc)}
 	if *s3Dir != "" {
 		opts = append(opts, emulation.WithS3Dir(*s3Dir))
@@ -59,11 +64,11 @@ func run() error {
 		return err
 	}
 	defer srv.Close()
-	fmt.Printf("AWS emulator (s3, dynamodb, kinesis, firehose) listening on %s\n", srv.URL)
-	fmt.Printf("  export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n", srv.URL, emulation.DefaultRegion)
-	fmt.Printf("  aws --endpoint-url %s s3 ls\n", srv.URL)
+	fmt.Fprintf(stdout, "AWS emulator (s3, dynamodb, kinesis, firehose) listening on %s\n", srv.URL)
+	fmt.Fprintf(stdout, "  export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n", srv.URL, emulation.DefaultRegion)
+	fmt.Fprintf(stdout, "  aws --endpoint-url %s s3 ls\n", srv.URL)
 	if fc.Enabled() {
-		fmt.Printf("  fault injection: %s\n", fc)
+		fmt.Fprintf(stdout, "  fault injection: %s\n", fc)
 	}
 	if *mysqlAddr != "" {
 		db, err := mysql.Run(ctx, mysql.WithAddr(*mysqlAddr), mysql.WithLogger(log))
@@ -73,9 +78,9 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("embedded MySQL listening on %s\n  export MYSQL_DSN='%s'\n", db.Addr(), db.DSN(""))
+		fmt.Fprintf(stdout, "embedded MySQL listening on %s\n  export MYSQL_DSN='%s'\n", db.Addr(), db.DSN(""))
 	}
 	<-ctx.Done()
-	fmt.Println("awsemu: stopping")
+	fmt.Fprintln(stdout, "awsemu: stopping")
 	return nil
 }

@@ -1,0 +1,191 @@
+package env_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	_ "github.com/go-sql-driver/mysql"
+
+	"github.com/mldatalake/mldatalake/emulation"
+	"github.com/mldatalake/mldatalake/emulation/env"
+)
+
+func TestParseTarget(t *testing.T) {
+	for in, want := range map[string]env.Target{"": env.Auto, "auto": env.Auto, "EMBEDDED": env.Embedded,
+		"localstack": env.LocalStack, "endpoint": env.Endpoint, " aws ": env.AWS} {
+		got, err := env.ParseTarget(in)
+		if err != nil || got != want {
+			t.Errorf("ParseTarget(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := env.ParseTarget("cloud"); err == nil || !strings.Contains(err.Error(), "PIPELINE_TARGET") {
+		t.Errorf("ParseTarget(cloud) err = %v, want one naming PIPELINE_TARGET", err)
+	}
+}
+
+// check proves an environment works: a bucket round trip through its
+// aws.Config and a query through its MySQL DSN.
+func check(t *testing.T, e *env.Env) {
+	t.Helper()
+	ctx := t.Context()
+	c := s3.NewFromConfig(e.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("env-check")}); err != nil {
+		t.Fatalf("CreateBucket through %s: %v", e.Target, err)
+	}
+	out, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil || len(out.Buckets) == 0 {
+		t.Fatalf("ListBuckets: %v (%d buckets)", err, len(out.Buckets))
+	}
+	db, err := sql.Open("mysql", e.MySQLDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var one int
+	if err := db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("SELECT 1 through %s: %d, %v", e.MySQLDSN, one, err)
+	}
+}
+
+func TestEmbedded(t *testing.T) {
+	e, err := env.Open(t.Context(), env.Embedded, env.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if e.Target != env.Embedded || !strings.HasPrefix(e.Endpoint, "http://127.0.0.1:") {
+		t.Errorf("Target %q Endpoint %q", e.Target, e.Endpoint)
+	}
+	check(t, e)
+}
+
+func TestEndpoint(t *testing.T) {
+	t.Run("missing AWS_ENDPOINT_URL", func(t *testing.T) {
+		_, err := env.Open(t.Context(), env.Endpoint, env.WithGetenv(func(string) string { return "" }))
+		if err == nil || !strings.Contains(err.Error(), "AWS_ENDPOINT_URL") {
+			t.Errorf("err = %v, want one naming AWS_ENDPOINT_URL", err)
+		}
+	})
+	t.Run("missing MYSQL_DSN", func(t *testing.T) {
+		_, err := env.Open(t.Context(), env.Endpoint, env.WithGetenv(func(k string) string {
+			if k == "AWS_ENDPOINT_URL" {
+				return "http://127.0.0.1:4566"
+			}
+			return ""
+		}))
+		if err == nil || !strings.Contains(err.Error(), "MYSQL_DSN") {
+			t.Errorf("err = %v, want one naming MYSQL_DSN", err)
+		}
+	})
+	t.Run("standalone emulator", func(t *testing.T) {
+		srv := emulation.NewTestServer(t)
+		embedded, err := env.Open(t.Context(), env.Embedded, env.WithGetenv(func(string) string { return "" }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer embedded.Close()
+		isolateAWSConfig(t)
+		t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+		t.Setenv("AWS_ACCESS_KEY_ID", "")
+		e, err := env.Open(t.Context(), env.Endpoint, env.WithMySQLDSN(embedded.MySQLDSN))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		if e.Endpoint != srv.URL {
+			t.Errorf("Endpoint %q, want %q", e.Endpoint, srv.URL)
+		}
+		check(t, e)
+	})
+}
+
+// isolateAWSConfig points the SDK at empty shared config files.
+func isolateAWSConfig(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"config", "credentials"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	return dir
+}
+
+func TestAWSMissingProfile(t *testing.T) {
+	isolateAWSConfig(t)
+	_, err := env.Open(t.Context(), env.AWS, env.WithProfile("no-such-profile"))
+	if err == nil || !strings.Contains(err.Error(), `"no-such-profile"`) || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("err = %v, want one saying profile \"no-such-profile\" does not exist", err)
+	}
+}
+
+func TestAWSProfile(t *testing.T) {
+	dir := isolateAWSConfig(t)
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte("[profile lake]\nregion = eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "credentials"), []byte("[lake]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := env.Open(t.Context(), env.AWS, env.WithProfile("lake"), env.WithMySQLDSN("root@tcp(127.0.0.1:1)/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.AWS.Region != "eu-west-1" || e.Endpoint != "" {
+		t.Errorf("region %q endpoint %q; want eu-west-1 and no endpoint", e.AWS.Region, e.Endpoint)
+	}
+}
+
+func TestLocalStack(t *testing.T) {
+	if err := env.DockerAvailable(t.Context()); err != nil {
+		t.Skipf("skipping the localstack target: %v", err)
+	}
+	e, err := env.Open(t.Context(), env.LocalStack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	check(t, e)
+}
+
+func TestLocalStackWithoutDocker(t *testing.T) {
+	if env.DockerAvailable(t.Context()) == nil {
+		t.Skip("a Docker engine answers; this test covers machines without one")
+	}
+	_, err := env.Open(t.Context(), env.LocalStack)
+	if !errors.Is(err, env.ErrNoDocker) || !strings.Contains(err.Error(), "PIPELINE_TARGET=embedded") {
+		t.Errorf("err = %v, want ErrNoDocker with a hint", err)
+	}
+}
+
+// BenchmarkEmbeddedStart measures how long the embedded environment (AWS
+// emulator and MySQL-compatible server) takes to be ready.
+func BenchmarkEmbeddedStart(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		e, err := env.Open(ctx, env.Embedded, env.WithGetenv(func(string) string { return "" }))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
