@@ -1,0 +1,398 @@
+package migrate
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	_ "github.com/go-sql-driver/mysql" // the source's driver
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mldatalake/mldatalake/pipeline"
+)
+
+// Defaults of Options.
+const (
+	DefaultWorkers  = 8
+	DefaultDeadline = 30 * time.Minute
+	DefaultTaskName = "mldatalake-full-load"
+	// maxParallelTables is how many tables are read at once, as DMS's
+	// MaxFullLoadSubTasks (whose default is 8).
+	maxParallelTables = 8
+)
+
+// Options configure Run.
+type Options struct {
+	// MappingPath is a DMS table-mapping file; Mapping is one already
+	// parsed. Exactly one must be set.
+	MappingPath string
+	Mapping     *Mapping
+	// PrepMode is TargetTablePrepMode; empty means DropAndCreate.
+	PrepMode PrepMode
+	// Workers is how many BatchWriteItem calls are in flight at once;
+	// 0 means DefaultWorkers.
+	Workers int
+	// Deadline bounds the whole run, retries included; 0 means
+	// DefaultDeadline, a negative value no deadline beyond ctx's.
+	Deadline time.Duration
+	// Names renames the workshop's names in the mapping: locators whose
+	// schema-name is exactly "movielens" read Names.SourceSchema, and the
+	// target tables ratings_t, movies_t, links_t and tags_t become
+	// Names.RatingsTable and so on. Empty fields keep the workshop's names.
+	Names pipeline.Names
+	// TaskName goes into the exceptions table's TASK_NAME; empty means
+	// DefaultTaskName.
+	TaskName string
+	// Logger gets the load's progress; nil discards.
+	Logger *slog.Logger
+	// Progress, if set, is called after every batch with the counts so far
+	// of the batch's table. Calls are serialized.
+	Progress func(Progress)
+	// ClientOptions adjust the DynamoDB client built from the aws.Config
+	// (after the pipeline's retry settings), for instance RetryMaxAttempts.
+	ClientOptions []func(*dynamodb.Options)
+}
+
+// Progress is one table's counts so far.
+type Progress struct {
+	// Table is the DynamoDB table.
+	Table string
+	pipeline.TableCounts
+}
+
+// ValidationError is a table whose source rows are not its target items plus
+// this run's exceptions.
+type ValidationError struct {
+	// Table is the DynamoDB table, Source the MySQL table (schema.table).
+	Table, Source string
+	SourceRows    int64
+	TargetItems   int64
+	Exceptions    int64
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("validate %s: source %s has %d rows but %s has %d items and %s has %d rows of this run (%d ≠ %d + %d)",
+		e.Table, e.Source, e.SourceRows, e.Table, e.TargetItems, ExceptionsTable, e.Exceptions,
+		e.SourceRows, e.TargetItems, e.Exceptions)
+}
+
+// tableRun is one table's load in progress.
+type tableRun struct {
+	plan                             *TablePlan
+	read, written, retried, rejected atomic.Int64
+	deduplicated                     atomic.Int64
+}
+
+func (t *tableRun) counts() pipeline.TableCounts {
+	return pipeline.TableCounts{Read: t.read.Load(), Written: t.written.Load(), Retried: t.retried.Load(), Rejected: t.rejected.Load()}
+}
+
+type batchJob struct {
+	t    *tableRun
+	reqs []types.WriteRequest
+}
+
+// Run performs the full load from the MySQL source at dsn to DynamoDB at
+// cfg: it reads the table mapping, prepares the target tables and the
+// exceptions table, loads every selected table, and validates the counts.
+//
+// The report counts per DynamoDB table the rows read, the items written, the
+// requests retried and the rows rejected to ExceptionsTable. A validation
+// mismatch returns the filled report with an error that wraps one
+// *ValidationError per table.
+func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (pipeline.Report, error) {
+	start := time.Now()
+	report := pipeline.Report{Stage: "migrate", Tables: map[string]pipeline.TableCounts{}}
+	defer func() { report.Duration = time.Since(start) }()
+
+	o, m, err := opts.resolve()
+	if err != nil {
+		return report, err
+	}
+	log := o.Logger
+	if o.Deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.Deadline,
+			fmt.Errorf("migrate deadline of %s passed", o.Deadline))
+		defer cancel()
+	}
+
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return report, fmt.Errorf("migrate: open source: %w", err)
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return report, fmt.Errorf("migrate: connect to source: %w", err)
+	}
+	tables, err := discover(ctx, db, m)
+	if err != nil {
+		return report, fmt.Errorf("migrate: %w", err)
+	}
+	plans, err := m.Plan(tables)
+	if err != nil {
+		return report, fmt.Errorf("migrate: %w", err)
+	}
+	if len(plans) == 0 {
+		return report, errors.New("migrate: the table mapping selects no table of the source")
+	}
+
+	clients := pipeline.NewClients(cfg)
+	ddb := clients.DynamoDB
+	if len(o.ClientOptions) > 0 {
+		ddb = dynamodb.New(ddb.Options(), o.ClientOptions...)
+	}
+	l := &loader{
+		ddb: ddb, log: log, segments: min(max(o.Workers, 1), 8),
+		baseDelay: 25 * time.Millisecond, maxDelay: 5 * time.Second,
+	}
+
+	// Prepare: the exceptions table first (kept across runs), then every
+	// target table in parallel.
+	if err := l.prepare(ctx, ExceptionsTable, exceptionKeys.pk, exceptionKeys.sk, DoNothing); err != nil {
+		return report, fmt.Errorf("migrate: prepare %s: %w", ExceptionsTable, err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, p := range plans {
+		g.Go(func() error {
+			if err := l.prepare(gctx, p.Target, p.PartitionKey, p.SortKey, o.PrepMode); err != nil {
+				return fmt.Errorf("prepare %s: %w", p.Target, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return report, fmt.Errorf("migrate: %w", err)
+	}
+
+	exc := newExceptionSink(l, o.TaskName)
+	runs := make([]*tableRun, len(plans))
+	for i, p := range plans {
+		runs[i] = &tableRun{plan: p}
+	}
+	loadErr := l.load(ctx, db, runs, exc, o)
+	if err := exc.flush(ctx); err != nil {
+		loadErr = errors.Join(loadErr, err)
+	}
+	for _, t := range runs {
+		c := t.counts()
+		report.Tables[t.plan.Target] = c
+		report.Read += c.Read
+		report.Written += c.Written
+		report.Retried += c.Retried
+		report.Rejected += c.Rejected
+		log.Info("table loaded", "stage", "migrate", "table", t.plan.Target, "rows", c.Read,
+			"written", c.Written, "retried", c.Retried, "rejected", c.Rejected, "deduplicated", t.deduplicated.Load())
+	}
+	if loadErr != nil {
+		return report, fmt.Errorf("migrate: %w", loadErr)
+	}
+	if err := l.validate(ctx, db, runs, exc); err != nil {
+		return report, fmt.Errorf("migrate: %w", err)
+	}
+	return report, nil
+}
+
+// resolve applies the defaults and reads the mapping.
+func (opts Options) resolve() (Options, *Mapping, error) {
+	o := opts
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Workers < 0 {
+		return o, nil, fmt.Errorf("migrate: Workers is %d", o.Workers)
+	}
+	if o.Workers == 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.Deadline == 0 {
+		o.Deadline = DefaultDeadline
+	}
+	if o.TaskName == "" {
+		o.TaskName = DefaultTaskName
+	}
+	mode, err := ParsePrepMode(string(o.PrepMode))
+	if err != nil {
+		return o, nil, fmt.Errorf("migrate: %w", err)
+	}
+	o.PrepMode = mode
+	var m *Mapping
+	switch {
+	case o.Mapping != nil && o.MappingPath != "":
+		return o, nil, errors.New("migrate: set Options.Mapping or Options.MappingPath, not both")
+	case o.Mapping != nil:
+		m = o.Mapping
+	case o.MappingPath != "":
+		if m, err = LoadMapping(o.MappingPath); err != nil {
+			return o, nil, fmt.Errorf("migrate: %w", err)
+		}
+	default:
+		return o, nil, errors.New("migrate: no table mapping: set Options.MappingPath or Options.Mapping")
+	}
+	n := o.Names.WithDefaults()
+	renames := map[string]string{}
+	for from, to := range map[string]string{
+		pipeline.DefaultRatingsTable: n.RatingsTable,
+		pipeline.DefaultMoviesTable:  n.MoviesTable,
+		pipeline.DefaultLinksTable:   n.LinksTable,
+		pipeline.DefaultTagsTable:    n.TagsTable,
+	} {
+		if from != to {
+			renames[from] = to
+		}
+	}
+	return o, m.rename(pipeline.DefaultSourceSchema, n.SourceSchema, renames), nil
+}
+
+// load streams every table into its target: readers (up to
+// maxParallelTables tables at once) turn rows into batches of up to 25
+// distinct keys, and o.Workers writers send them.
+func (l *loader) load(ctx context.Context, db *sql.DB, runs []*tableRun, exc *exceptionSink, o Options) error {
+	jobs := make(chan batchJob, o.Workers)
+	g, ctx := errgroup.WithContext(ctx)
+
+	var progressMu sync.Mutex
+	report := func(t *tableRun) {
+		if o.Progress == nil {
+			return
+		}
+		progressMu.Lock()
+		defer progressMu.Unlock()
+		o.Progress(Progress{Table: t.plan.Target, TableCounts: t.counts()})
+	}
+
+	g.Go(func() error {
+		defer close(jobs)
+		var readers errgroup.Group
+		readers.SetLimit(maxParallelTables)
+		for _, t := range runs {
+			readers.Go(func() error { return l.read(ctx, db, t, jobs, exc) })
+		}
+		return readers.Wait()
+	})
+	for range o.Workers {
+		g.Go(func() error {
+			for job := range jobs {
+				res, err := l.writeBatch(ctx, job.t.plan.Target, job.reqs)
+				job.t.written.Add(int64(res.written))
+				job.t.retried.Add(int64(res.retried))
+				if err != nil {
+					return err
+				}
+				for _, f := range res.failed {
+					item := f.req.PutRequest.Item
+					if err := exc.add(ctx, job.t.plan, itemStatement(job.t.plan, item), f.reason); err != nil {
+						return err
+					}
+					job.t.rejected.Add(1)
+				}
+				report(job.t)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// read streams one table's rows into batches. A row that cannot become an
+// item goes to the exceptions table; a row whose key is already in the batch
+// replaces the earlier one (DynamoDB refuses a batch with a key twice, and
+// DMS overwrites).
+func (l *loader) read(ctx context.Context, db *sql.DB, t *tableRun, jobs chan<- batchJob, exc *exceptionSink) error {
+	p := t.plan
+	l.log.Info("load table", "stage", "migrate", "table", p.Target, "source", p.Source.Schema+"."+p.Source.Name)
+	var (
+		reqs []types.WriteRequest
+		keys = make(map[string]int, maxBatch)
+	)
+	send := func() error {
+		if len(reqs) == 0 {
+			return nil
+		}
+		select {
+		case jobs <- batchJob{t: t, reqs: reqs}:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		reqs = nil
+		clear(keys)
+		return nil
+	}
+	err := streamRows(ctx, db, p, l.log, func(row []sql.NullString) error {
+		t.read.Add(1)
+		item, err := p.Item(row)
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				return err
+			}
+			t.rejected.Add(1)
+			return exc.add(ctx, p, rowStatement(p, row), re.Reason)
+		}
+		req := types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}
+		k := p.keyOf(item)
+		if i, dup := keys[k]; dup {
+			reqs[i] = req
+			t.deduplicated.Add(1)
+			return nil
+		}
+		keys[k] = len(reqs)
+		reqs = append(reqs, req)
+		if len(reqs) == maxBatch {
+			return send()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return send()
+}
+
+// keyOf renders an item's key unambiguously, for de-duplication.
+func (p *TablePlan) keyOf(item map[string]types.AttributeValue) string {
+	pk := scalarText(item[p.PartitionKey.Name])
+	if p.SortKey.Name == "" {
+		return pk
+	}
+	return strconv.Itoa(len(pk)) + ":" + pk + scalarText(item[p.SortKey.Name])
+}
+
+// validate checks, per table, that the source rows are the target items
+// plus this run's exceptions.
+func (l *loader) validate(ctx context.Context, db *sql.DB, runs []*tableRun, exc *exceptionSink) error {
+	excCounts, err := exc.countRun(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range runs {
+		p := t.plan
+		src, err := countRows(ctx, db, p.Source)
+		if err != nil {
+			return err
+		}
+		items, err := l.countItems(ctx, p.Target)
+		if err != nil {
+			return err
+		}
+		e := excCounts[p.Source.Schema+"."+p.Source.Name]
+		l.log.Info("validate", "stage", "migrate", "table", p.Target, "rows", src, "items", items, "exceptions", e)
+		if src != items+e {
+			errs = append(errs, &ValidationError{
+				Table: p.Target, Source: p.Source.Schema + "." + p.Source.Name,
+				SourceRows: src, TargetItems: items, Exceptions: e,
+			})
+		}
+	}
+	return errors.Join(errs...)
+}
