@@ -1,0 +1,218 @@
+package harness
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mldatalake/mldatalake/emulation/env"
+	"github.com/mldatalake/mldatalake/emulation/fault"
+	"github.com/mldatalake/mldatalake/pipeline"
+)
+
+// Settings are everything a run can be told. Load fills them from the
+// environment and an optional config file.
+type Settings struct {
+	Target env.Target
+	// Scale is the generated dataset's size: tiny, workshop, 1m or 20m.
+	Scale string
+	// Seed of the generator.
+	Seed uint64
+	// MovieLensDir, when set, is a MovieLens-format directory used instead
+	// of generated data.
+	MovieLensDir string
+	// MySQLDSN, when set, is an existing MySQL server used as the source.
+	MySQLDSN string
+	// OutDir receives the exported outputs, the reports and the rejects.
+	OutDir string
+	// Faults for the embedded emulator.
+	Faults fault.Config
+	// Profile is the AWS shared-config profile for the aws target.
+	Profile string
+	// Names of the AWS resources; ResourcePrefix is put before each default.
+	Names          pipeline.Names
+	ResourcePrefix string
+	// AllowDestroy permits destructive steps on real AWS (with the prefix).
+	AllowDestroy bool
+	// FirehoseRoleARN is the role Firehose assumes; required on real AWS.
+	FirehoseRoleARN string
+	// Shards of the Kinesis stream and Firehose's buffering interval.
+	Shards         int32
+	BufferInterval time.Duration
+	// Mapping is a DMS table-mapping file; empty means the workshop's.
+	Mapping string
+	// MaxRejects is how many bad source rows are tolerated.
+	MaxRejects int
+}
+
+// The settings' variables. Each can also be a KEY=VALUE line of the config
+// file named by PIPELINE_CONFIG (default pipeline.env when it exists); the
+// environment wins over the file.
+var variables = []struct{ Name, Default, Help string }{
+	{"PIPELINE_TARGET", "auto", "auto, embedded, localstack, endpoint or aws"},
+	{"FIXTURE_SCALE", "workshop", "generated dataset size: tiny, workshop, 1m or 20m"},
+	{"FIXTURE_SEED", "1", "seed of the generated dataset"},
+	{"MOVIELENS_DIR", "", "a MovieLens-format directory to use instead of generated data"},
+	{"MYSQL_DSN", "", "an existing MySQL server to use as the source, e.g. root@tcp(127.0.0.1:3306)/"},
+	{"OUT_DIR", "out", "where outputs, reports and rejects are written"},
+	{"EMULATOR_FAULTS", "", "fault injection for the embedded emulator, e.g. throttle=0.1,partial=0.05,seed=42"},
+	{"AWS_PROFILE", "", "the AWS shared-config profile for PIPELINE_TARGET=aws"},
+	{"PIPELINE_RESOURCE_PREFIX", "", "put before every default resource name; required for destructive steps on aws"},
+	{"PIPELINE_ALLOW_DESTROY", "", "1 permits destructive steps (drop, truncate, delete) on aws"},
+	{"PIPELINE_BUCKET", pipeline.DefaultBucket, "S3 bucket"},
+	{"PIPELINE_RATINGS_TABLE", pipeline.DefaultRatingsTable, "DynamoDB table of ratings"},
+	{"PIPELINE_MOVIES_TABLE", pipeline.DefaultMoviesTable, "DynamoDB table of movies"},
+	{"PIPELINE_LINKS_TABLE", pipeline.DefaultLinksTable, "DynamoDB table of links"},
+	{"PIPELINE_TAGS_TABLE", pipeline.DefaultTagsTable, "DynamoDB table of tags"},
+	{"PIPELINE_STREAM", pipeline.DefaultStream, "Kinesis data stream"},
+	{"PIPELINE_DELIVERY_STREAM", pipeline.DefaultDeliveryStream, "Firehose delivery stream"},
+	{"PIPELINE_FIREHOSE_PREFIX", pipeline.DefaultFirehosePrefix, "S3 prefix Firehose writes under"},
+	{"PIPELINE_CATALOG_DATABASE", pipeline.DefaultCatalogDatabase, "crawler catalog database"},
+	{"PIPELINE_FIREHOSE_ROLE_ARN", "", "IAM role Firehose assumes (required on aws)"},
+	{"PIPELINE_SHARDS", "2", "Kinesis shards"},
+	{"PIPELINE_BUFFER_INTERVAL", "5s", "Firehose buffering interval"},
+	{"PIPELINE_MAPPING", "", "DMS table-mapping file (default: the workshop's)"},
+	{"PIPELINE_MAX_REJECTS", "0", "bad source rows tolerated before the load fails"},
+}
+
+// Help lists the variables with their defaults.
+func Help() string {
+	var b strings.Builder
+	for _, v := range variables {
+		def := v.Default
+		if def == "" {
+			def = "(unset)"
+		}
+		fmt.Fprintf(&b, "  %-28s %-14s %s\n", v.Name, def, v.Help)
+	}
+	return b.String()
+}
+
+// Load reads the settings from getenv (os.Getenv when nil) and the config
+// file. Unknown keys in the file and malformed values are errors naming them.
+func Load(getenv func(string) string) (Settings, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	file := map[string]string{}
+	path := getenv("PIPELINE_CONFIG")
+	if path == "" {
+		if _, err := os.Stat("pipeline.env"); err == nil {
+			path = "pipeline.env"
+		}
+	}
+	if path != "" {
+		var err error
+		if file, err = readConfig(path); err != nil {
+			return Settings{}, err
+		}
+	}
+	get := func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		if v, ok := file[name]; ok {
+			return v
+		}
+		for _, v := range variables {
+			if v.Name == name {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	var s Settings
+	var errs []error
+	var err error
+	if s.Target, err = env.ParseTarget(get("PIPELINE_TARGET")); err != nil {
+		errs = append(errs, err)
+	}
+	s.Scale = get("FIXTURE_SCALE")
+	if s.Seed, err = strconv.ParseUint(get("FIXTURE_SEED"), 10, 64); err != nil {
+		errs = append(errs, fmt.Errorf("FIXTURE_SEED=%q: want a non-negative integer", get("FIXTURE_SEED")))
+	}
+	s.MovieLensDir = get("MOVIELENS_DIR")
+	s.MySQLDSN = get("MYSQL_DSN")
+	s.OutDir = get("OUT_DIR")
+	if s.Faults, err = fault.Parse(get("EMULATOR_FAULTS")); err != nil {
+		errs = append(errs, fmt.Errorf("EMULATOR_FAULTS: %w", err))
+	}
+	s.Profile = get("AWS_PROFILE")
+	s.ResourcePrefix = get("PIPELINE_RESOURCE_PREFIX")
+	s.AllowDestroy = get("PIPELINE_ALLOW_DESTROY") == "1"
+	name := func(key, def string) string {
+		v := get(key)
+		if v == def {
+			return s.ResourcePrefix + v
+		}
+		return v
+	}
+	s.Names = pipeline.Names{
+		Bucket:          name("PIPELINE_BUCKET", pipeline.DefaultBucket),
+		RatingsTable:    name("PIPELINE_RATINGS_TABLE", pipeline.DefaultRatingsTable),
+		MoviesTable:     name("PIPELINE_MOVIES_TABLE", pipeline.DefaultMoviesTable),
+		LinksTable:      name("PIPELINE_LINKS_TABLE", pipeline.DefaultLinksTable),
+		TagsTable:       name("PIPELINE_TAGS_TABLE", pipeline.DefaultTagsTable),
+		Stream:          name("PIPELINE_STREAM", pipeline.DefaultStream),
+		DeliveryStream:  name("PIPELINE_DELIVERY_STREAM", pipeline.DefaultDeliveryStream),
+		FirehosePrefix:  get("PIPELINE_FIREHOSE_PREFIX"),
+		CatalogDatabase: name("PIPELINE_CATALOG_DATABASE", pipeline.DefaultCatalogDatabase),
+	}.WithDefaults()
+	s.FirehoseRoleARN = get("PIPELINE_FIREHOSE_ROLE_ARN")
+	shards, err := strconv.ParseInt(get("PIPELINE_SHARDS"), 10, 32)
+	if err != nil || shards < 1 {
+		errs = append(errs, fmt.Errorf("PIPELINE_SHARDS=%q: want a positive integer", get("PIPELINE_SHARDS")))
+	}
+	s.Shards = int32(shards)
+	if s.BufferInterval, err = time.ParseDuration(get("PIPELINE_BUFFER_INTERVAL")); err != nil || s.BufferInterval < 0 || s.BufferInterval > 900*time.Second {
+		errs = append(errs, fmt.Errorf("PIPELINE_BUFFER_INTERVAL=%q: want a duration from 0s to 900s", get("PIPELINE_BUFFER_INTERVAL")))
+	}
+	s.Mapping = get("PIPELINE_MAPPING")
+	if s.MaxRejects, err = strconv.Atoi(get("PIPELINE_MAX_REJECTS")); err != nil || s.MaxRejects < 0 {
+		errs = append(errs, fmt.Errorf("PIPELINE_MAX_REJECTS=%q: want a non-negative integer", get("PIPELINE_MAX_REJECTS")))
+	}
+	switch s.Scale {
+	case "tiny", "workshop", "1m", "20m":
+	default:
+		errs = append(errs, fmt.Errorf("FIXTURE_SCALE=%q: want tiny, workshop, 1m or 20m", s.Scale))
+	}
+	if s.Target == env.AWS && s.FirehoseRoleARN == "" {
+		errs = append(errs, errors.New("PIPELINE_FIREHOSE_ROLE_ARN is required with PIPELINE_TARGET=aws: Firehose needs a role that reads the stream and writes the bucket"))
+	}
+	return s, errors.Join(errs...)
+}
+
+// readConfig reads KEY=VALUE lines; blank lines and # comments are skipped.
+func readConfig(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	known := map[string]bool{"PIPELINE_CONFIG": true}
+	for _, v := range variables {
+		known[v.Name] = true
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(strings.TrimPrefix(k, "export "))
+		if !ok || !known[k] {
+			return nil, fmt.Errorf("%s line %d: %q is not a known KEY=VALUE setting (see `go tool mage settings`)", path, n, line)
+		}
+		out[k] = strings.Trim(strings.TrimSpace(v), `"'`)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,109 @@
+package harness
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mldatalake/mldatalake/emulation/env"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s, err := Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Target != env.Auto || s.Scale != "workshop" || s.OutDir != "out" || s.Names.Bucket != "ml-data-lake" ||
+		s.Names.Stream != "gc_stream" || s.BufferInterval != 5*time.Second || s.Faults.Enabled() {
+		t.Errorf("defaults: %+v", s)
+	}
+}
+
+func TestLoadConfigFileAndPrefix(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "lake.env")
+	os.WriteFile(cfg, []byte("# test\nPIPELINE_TARGET=embedded\nFIXTURE_SCALE=tiny\nexport PIPELINE_RESOURCE_PREFIX=ci-\nPIPELINE_STREAM=\"mine\"\n"), 0o644)
+	s, err := Load(envOf(map[string]string{"PIPELINE_CONFIG": cfg, "FIXTURE_SCALE": "1m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Target != env.Embedded {
+		t.Errorf("target %q from the file, want embedded", s.Target)
+	}
+	if s.Scale != "1m" {
+		t.Errorf("scale %q: the environment must win over the file", s.Scale)
+	}
+	if s.Names.Bucket != "ci-ml-data-lake" || s.Names.RatingsTable != "ci-ratings_t" || s.Names.Stream != "mine" {
+		t.Errorf("names %+v: defaults take the prefix, explicit names do not", s.Names)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"PIPELINE_TARGET": "cloud"}, "PIPELINE_TARGET"},
+		{map[string]string{"FIXTURE_SCALE": "huge"}, "FIXTURE_SCALE"},
+		{map[string]string{"EMULATOR_FAULTS": "throttle=2"}, "EMULATOR_FAULTS"},
+		{map[string]string{"PIPELINE_SHARDS": "0"}, "PIPELINE_SHARDS"},
+		{map[string]string{"PIPELINE_TARGET": "aws"}, "PIPELINE_FIREHOSE_ROLE_ARN"},
+		{map[string]string{"PIPELINE_CONFIG": "/nonexistent/lake.env"}, "lake.env"},
+	} {
+		_, err := Load(envOf(tc.env))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Load(%v) err = %v, want one naming %s", tc.env, err, tc.want)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.env")
+	os.WriteFile(bad, []byte("PIPELINE_TARGET=embedded\nBUCKET=x\n"), 0o644)
+	if _, err := Load(envOf(map[string]string{"PIPELINE_CONFIG": bad})); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("unknown key: err = %v, want one naming line 2", err)
+	}
+}
+
+func TestCheckDestroy(t *testing.T) {
+	t.Chdir(t.TempDir())
+	load := func(m map[string]string) Settings {
+		m["PIPELINE_FIREHOSE_ROLE_ARN"] = "arn:aws:iam::1:role/r"
+		s, err := Load(envOf(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name   string
+		env    map[string]string
+		target env.Target
+		want   string // "" allowed
+	}{
+		{"emulator", map[string]string{}, env.Embedded, ""},
+		{"aws without guard", map[string]string{}, env.AWS, "PIPELINE_ALLOW_DESTROY=1"},
+		{"aws without prefix", map[string]string{"PIPELINE_ALLOW_DESTROY": "1"}, env.AWS, "PIPELINE_RESOURCE_PREFIX"},
+		{"aws name without prefix", map[string]string{"PIPELINE_ALLOW_DESTROY": "1", "PIPELINE_RESOURCE_PREFIX": "t-", "PIPELINE_BUCKET": "prod-lake"}, env.AWS, "prod-lake"},
+		{"aws guarded", map[string]string{"PIPELINE_ALLOW_DESTROY": "1", "PIPELINE_RESOURCE_PREFIX": "t-"}, env.AWS, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := load(tc.env).CheckDestroy(tc.target, "drop tables")
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("refused: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrDestroyRefused) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want a refusal naming %s", err, tc.want)
+			}
+		})
+	}
+}
