@@ -203,7 +203,9 @@ func TestKinesisSourceDeliversToS3(t *testing.T) {
 	if _, err := e.kn.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("ratings"), ShardCount: aws.Int32(4)}); err != nil {
 		t.Fatal(err)
 	}
-	w := awskinesis.NewStreamExistsWaiter(e.kn, func(o *awskinesis.StreamExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second })
+	w := awskinesis.NewStreamExistsWaiter(e.kn, func(o *awskinesis.StreamExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second
+	})
 	desc, err := w.WaitForOutput(ctx, &awskinesis.DescribeStreamInput{StreamName: aws.String("ratings")}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -602,7 +604,9 @@ func TestValidation(t *testing.T) {
 				in.DeliveryStreamType = fhtypes.DeliveryStreamTypeKinesisStreamAsSource
 			})
 		}, "InvalidArgumentException"},
-		{"duplicate", func() error { return create(func(in *awsfirehose.CreateDeliveryStreamInput) { in.DeliveryStreamName = aws.String("v") }) }, "ResourceInUseException"},
+		{"duplicate", func() error {
+			return create(func(in *awsfirehose.CreateDeliveryStreamInput) { in.DeliveryStreamName = aws.String("v") })
+		}, "ResourceInUseException"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.err(), tc.code) })
