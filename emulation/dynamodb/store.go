@@ -365,7 +365,7 @@ func cloneCap(b []entry) []entry {
 // maybeCompact copies the live records into a fresh arena when the garbage
 // outgrows them.
 func (s *store) maybeCompact() {
-	if s.dead < 1<<20 || s.dead < s.live {
+	if s.dead < 64<<10 || s.dead < s.live {
 		return
 	}
 	var na arena
