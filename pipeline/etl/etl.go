@@ -1,0 +1,375 @@
+package etl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mldatalake/mldatalake/pipeline"
+	"github.com/mldatalake/mldatalake/pipeline/catalog"
+)
+
+// SaveMode says what Run does with objects already under an output's prefix,
+// as Spark's DataFrameWriter modes do.
+type SaveMode int
+
+const (
+	// Overwrite replaces what is under each output prefix (Spark's
+	// "overwrite"), so the job can run again. This is the default: the
+	// workshop's job used Spark's default, error-if-exists, and so failed on
+	// its second run.
+	Overwrite SaveMode = iota
+	// ErrorIfExists fails before reading anything when an output prefix
+	// already holds objects.
+	ErrorIfExists
+)
+
+// DefaultParallelism is how many DynamoDB scan segments and S3 downloads the
+// job runs at once when Options.Parallelism is zero.
+const DefaultParallelism = 4
+
+// RejectsPrefix is where the rows the job's null filters drop are kept, one
+// CSV object (output, source, origin, reason, record) per run, only when
+// there are any. The leading '_' hides it from Spark- and Hadoop-style
+// readers of ml/trainingdata/.
+const RejectsPrefix = pipeline.TrainingPrefix + "_rejects/"
+
+// Options configure a job run.
+type Options struct {
+	// Names are the bucket, tables, stream prefix and catalog database; empty
+	// fields take the workshop's defaults.
+	Names pipeline.Names
+	// CatalogPath is the DuckDB file the catalog stage wrote. Required.
+	CatalogPath string
+	// WorkDir is where the job's temporary folder is made (the downloaded
+	// stream objects, DuckDB's spill files, the output CSVs before upload);
+	// empty means os.TempDir(). The folder is removed at the end unless
+	// KeepWorkDir is set. Its path must not contain '*', '?' or '['
+	// (DuckDB reads the staged files by path and would expand them).
+	WorkDir     string
+	KeepWorkDir bool
+	// Parallelism is the number of DynamoDB scan segments and of S3 objects
+	// downloaded at once; zero means DefaultParallelism.
+	Parallelism int
+	// Mode is what to do with existing objects under an output prefix.
+	Mode SaveMode
+	// Logger receives progress; nil discards.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() (Options, error) {
+	o.Names = o.Names.WithDefaults()
+	if o.CatalogPath == "" {
+		return o, errors.New("etl: Options.CatalogPath is required")
+	}
+	if o.Parallelism == 0 {
+		o.Parallelism = DefaultParallelism
+	}
+	if o.Parallelism < 0 {
+		return o, fmt.Errorf("etl: Options.Parallelism %d is negative", o.Parallelism)
+	}
+	if o.Mode != Overwrite && o.Mode != ErrorIfExists {
+		return o, fmt.Errorf("etl: unknown Options.Mode %d", o.Mode)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
+
+// inputs are the catalog tables the job reads.
+type inputs struct {
+	dynamo map[string]catalog.Table // by label: ratings, movies, links
+	stream []catalog.Table          // the JSON tables under the stream's prefix
+}
+
+// Run is the workshop's Glue job. It reads its sources from the catalog
+// database in Options.CatalogPath (written by the catalog stage): the
+// DynamoDB tables Names.RatingsTable, MoviesTable and LinksTable, read by a
+// parallel Scan into DuckDB through its Appender, and every JSON table under
+// s3://Bucket/FirehosePrefix, whose objects are downloaded to the work
+// folder. It runs the transforms in sql/*.sql and writes, under
+// s3://Bucket/ml/trainingdata/,
+//
+//	rating_new/  userid,movieid,rating,timestamp_c  ratings_t union the stream, by userid, movieid
+//	movies_new/  movieid,title,genres               by movieid
+//	links_new/   movieid,imdbid,tmdbid              by movieid
+//
+// each as one CSV object with a header row, RFC 4180 quoting, named like
+// Spark's part-00000-<uuid>-c000.csv, followed by an empty _SUCCESS object.
+// Rows whose id does not cast to an integer are dropped as in the workshop;
+// they are counted as rejected and written to RejectsPrefix.
+//
+// A source table missing from the catalog, or lacking a column the script
+// selects while it has records, is an error; no stream table under the
+// prefix means no stream records (with a warning).
+//
+// The report's Read, Written and Rejected count rows. Tables holds them per
+// source table (keyed by its catalog name; several stream tables share one
+// entry, their names joined by '+') and per output ("rating_new", ...), in
+// both cases with Read = Written + Rejected.
+func Run(ctx context.Context, cfg aws.Config, opts Options) (pipeline.Report, error) {
+	start := time.Now()
+	rep := pipeline.Report{Stage: "etl", Tables: map[string]pipeline.TableCounts{}}
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return rep, err
+	}
+	log := opts.Logger.With("stage", "etl")
+	names := opts.Names
+	clients := pipeline.NewClients(cfg)
+
+	in, err := readCatalog(ctx, opts.CatalogPath, names)
+	if err != nil {
+		return rep, fmt.Errorf("etl: %w", err)
+	}
+	if opts.Mode == ErrorIfExists {
+		for _, o := range outputs {
+			prefix := pipeline.TrainingPrefix + o.name + "/"
+			keys, err := listAll(ctx, clients.S3, names.Bucket, prefix)
+			if err != nil {
+				return rep, fmt.Errorf("etl: %w", err)
+			}
+			if len(keys) > 0 {
+				return rep, fmt.Errorf("etl: s3://%s/%s already exists (mode ErrorIfExists)", names.Bucket, prefix)
+			}
+		}
+	}
+
+	dir, err := os.MkdirTemp(opts.WorkDir, "etl-")
+	if err != nil {
+		return rep, fmt.Errorf("etl: make work folder: %w", err)
+	}
+	if strings.ContainsAny(dir, "*?[") {
+		return rep, errors.Join(fmt.Errorf("etl: work folder %s has a glob character", dir), os.RemoveAll(dir))
+	}
+	if opts.KeepWorkDir {
+		log.Info("work folder kept", "dir", dir)
+	} else {
+		defer func() {
+			if rerr := os.RemoveAll(dir); rerr != nil {
+				log.Warn("remove work folder", "dir", dir, "err", rerr)
+			}
+		}()
+	}
+
+	j, err := newJob(ctx, dir, log)
+	if err != nil {
+		return rep, fmt.Errorf("etl: %w", err)
+	}
+	defer j.close()
+
+	// Load the sources.
+	for _, label := range []string{labelRatings, labelMovies, labelLinks} {
+		t := in.dynamo[label]
+		table := catalog.DynamoDBTableName(t.Location)
+		if err := j.addSource(ctx, label, t.Name, t.Location); err != nil {
+			return rep, fmt.Errorf("etl: %w", err)
+		}
+		cols := stagingColumns(t, required[label])
+		if err := j.createStaging(ctx, label, cols); err != nil {
+			return rep, fmt.Errorf("etl: %w", err)
+		}
+		t0 := time.Now()
+		n, err := loadDynamoDB(ctx, j, clients.DynamoDB, table, label, cols, opts.Parallelism)
+		if err != nil {
+			return rep, fmt.Errorf("etl: load %s: %w", table, err)
+		}
+		log.Info("loaded", "table", table, "rows", n, "duration", time.Since(t0))
+	}
+	streamName := labelStream
+	if len(in.stream) > 0 {
+		var tnames []string
+		for _, t := range in.stream {
+			tnames = append(tnames, t.Name)
+		}
+		streamName = strings.Join(tnames, "+")
+	}
+	streamLocation := "s3://" + names.Bucket + "/" + names.FirehosePrefix
+	if err := j.addSource(ctx, labelStream, streamName, streamLocation); err != nil {
+		return rep, fmt.Errorf("etl: %w", err)
+	}
+	t0 := time.Now()
+	files, err := downloadStream(ctx, clients.S3, in.stream, dir, opts.Parallelism)
+	if err != nil {
+		return rep, fmt.Errorf("etl: %w", err)
+	}
+	if err := j.loadStream(ctx, files); err != nil {
+		return rep, fmt.Errorf("etl: %w", err)
+	}
+	log.Info("loaded", "table", streamName, "objects", len(files), "duration", time.Since(t0))
+
+	// Transform and write.
+	t0 = time.Now()
+	outDir := dir
+	c, err := j.transform(ctx, outDir)
+	if err != nil {
+		return rep, fmt.Errorf("etl: %w", err)
+	}
+	log.Info("transformed", "duration", time.Since(t0))
+	for _, o := range outputs {
+		key, err := publish(ctx, clients.S3, names.Bucket, pipeline.TrainingPrefix+o.name+"/", localFile(outDir, o.name+".csv"))
+		if err != nil {
+			return rep, fmt.Errorf("etl: %w", err)
+		}
+		log.Info("written", "table", o.name, "rows", c.written[o.name], "key", key)
+	}
+	var rejected int64
+	for _, n := range c.rejected {
+		rejected += n
+	}
+	rejectsKey, err := publishRejects(ctx, clients.S3, names.Bucket, rejected > 0, localFile(outDir, rejectsFile))
+	if err != nil {
+		return rep, fmt.Errorf("etl: %w", err)
+	}
+	if rejected > 0 {
+		log.Warn("rows rejected", "rows", rejected, "key", rejectsKey)
+	}
+
+	sourceNames := map[string]string{
+		labelRatings: in.dynamo[labelRatings].Name,
+		labelMovies:  in.dynamo[labelMovies].Name,
+		labelLinks:   in.dynamo[labelLinks].Name,
+		labelStream:  streamName,
+	}
+	for label, name := range sourceNames {
+		r, x := c.read[label], c.rejected[label]
+		rep.Tables[name] = pipeline.TableCounts{Read: r, Written: r - x, Rejected: x}
+		rep.Read += r
+		rep.Rejected += x
+	}
+	for _, o := range outputs {
+		var r, x int64
+		for _, label := range o.inputs {
+			r += c.read[label]
+			x += c.rejected[label]
+		}
+		rep.Tables[o.name] = pipeline.TableCounts{Read: r, Written: c.written[o.name], Rejected: x}
+		rep.Written += c.written[o.name]
+	}
+	rep.Duration = time.Since(start)
+	log.Info("done", "rows", rep.Read, "written", rep.Written, "rejected", rep.Rejected, "duration", rep.Duration)
+	return rep, nil
+}
+
+// readCatalog finds the job's sources in the catalog and checks they have
+// the columns the script selects.
+func readCatalog(ctx context.Context, path string, names pipeline.Names) (in inputs, err error) {
+	store, err := catalog.Open(ctx, path)
+	if err != nil {
+		return in, err
+	}
+	defer func() {
+		if cerr := store.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close catalog %s: %w", path, cerr))
+		}
+	}()
+	db := names.CatalogDatabase
+	in.dynamo = map[string]catalog.Table{}
+	for label, name := range map[string]string{
+		labelRatings: names.RatingsTable,
+		labelMovies:  names.MoviesTable,
+		labelLinks:   names.LinksTable,
+	} {
+		t, err := store.Table(ctx, db, catalog.TableName(name))
+		if errors.Is(err, catalog.ErrNotFound) {
+			return in, fmt.Errorf("%w: run the catalog stage first", err)
+		}
+		if err != nil {
+			return in, err
+		}
+		if t.Classification != catalog.ClassificationDynamoDB {
+			return in, fmt.Errorf("catalog table %s is classified %q: the job reads it from DynamoDB", t.Name, t.Classification)
+		}
+		if err := checkColumns(t, required[label]); err != nil {
+			return in, err
+		}
+		in.dynamo[label] = t
+	}
+	all, err := store.Tables(ctx, db)
+	if err != nil {
+		return in, err
+	}
+	under := "s3://" + names.Bucket + "/" + names.FirehosePrefix
+	for _, t := range all {
+		if t.Classification == catalog.ClassificationJSON && strings.HasPrefix(t.Location, under) {
+			if err := checkColumns(t, required[labelStream]); err != nil {
+				return in, err
+			}
+			in.stream = append(in.stream, t)
+		}
+	}
+	return in, nil
+}
+
+// checkColumns fails when a table with records lacks a column the script
+// selects, as Spark's select would.
+func checkColumns(t catalog.Table, cols []string) error {
+	if t.RecordCount == 0 {
+		return nil
+	}
+	for _, c := range cols {
+		if _, ok := t.Column(c); !ok {
+			have := make([]string, len(t.Columns))
+			for i, col := range t.Columns {
+				have[i] = col.Name
+			}
+			return fmt.Errorf("catalog table %s has no column %s (it has %s)", t.Name, c, strings.Join(have, ", "))
+		}
+	}
+	return nil
+}
+
+// stagingColumns are the catalog's data columns plus any required one the
+// catalog lacks (an empty table has none).
+func stagingColumns(t catalog.Table, req []string) []string {
+	var cols []string
+	for _, c := range t.Columns {
+		cols = append(cols, c.Name)
+	}
+	for _, c := range req {
+		if !slices.Contains(cols, c) {
+			cols = append(cols, c)
+		}
+	}
+	return cols
+}
+
+// loadDynamoDB scans table into the staging table of label.
+func loadDynamoDB(ctx context.Context, j *job, api catalog.ScanAPI, table, label string, cols []string, segments int) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan []map[string]types.AttributeValue, segments)
+	scanned := make(chan error, 1)
+	go func() {
+		defer close(scanned)
+		_, err := catalog.Scan(ctx, api, table, segments, func(ctx context.Context, _ int, items []map[string]types.AttributeValue) error {
+			select {
+			case pages <- items:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		close(pages)
+		scanned <- err
+	}()
+	n, err := j.appendItems(ctx, label, cols, pages)
+	if err != nil {
+		cancel()
+		<-scanned
+		return n, err
+	}
+	if err := <-scanned; err != nil {
+		return n, err
+	}
+	return n, nil
+}

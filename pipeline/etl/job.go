@@ -1,0 +1,366 @@
+package etl
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/mldatalake/mldatalake/pipeline"
+)
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+func script(name string) string {
+	b, err := sqlFiles.ReadFile("sql/" + name)
+	if err != nil {
+		panic(err) // embedded at build time: a missing file is a programming error
+	}
+	return string(b)
+}
+
+// Labels of the job's inputs in the SQL, and the staging table of each
+// DynamoDB input.
+const (
+	labelRatings = "ratings"
+	labelMovies  = "movies"
+	labelLinks   = "links"
+	labelStream  = "stream"
+)
+
+// required lists, per input, the columns the workshop's script selects.
+var required = map[string][]string{
+	labelRatings: {"userid", "movieid", "rating", "timestamp_c"},
+	labelMovies:  {"movieid", "title", "genres"},
+	labelLinks:   {"movieid", "imdbid", "tmdbid"},
+	labelStream:  {"userid", "movieid", "ratingid", "timestamp"},
+}
+
+// outputs are the job's outputs in the order it writes them, each with the
+// header the workshop's script gives it.
+var outputs = []struct {
+	name   string
+	header string
+	inputs []string
+}{
+	{pipeline.RatingNew, "userid,movieid,rating,timestamp_c", []string{labelRatings, labelStream}},
+	{pipeline.MoviesNew, "movieid,title,genres", []string{labelMovies}},
+	{pipeline.LinksNew, "movieid,imdbid,tmdbid", []string{labelLinks}},
+}
+
+func stagingTable(label string) string { return "src_" + label }
+
+// job is one ETL run's DuckDB work: an in-memory database with one pinned
+// connection, since the temporary tables, macros and variables belong to it.
+type job struct {
+	db   *sql.DB
+	conn *sql.Conn
+	dir  string
+	log  *slog.Logger
+}
+
+// newJob opens the job's database; DuckDB spills to dir/duckdb.tmp when a
+// sort does not fit in memory.
+func newJob(ctx context.Context, dir string, log *slog.Logger) (*job, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("open DuckDB: %w", err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open DuckDB connection: %w", err), db.Close())
+	}
+	j := &job{db: db, conn: conn, dir: dir, log: log}
+	if err := j.setVar(ctx, "temp_dir", filepath.Join(dir, "duckdb.tmp")); err != nil {
+		return nil, errors.Join(err, j.close())
+	}
+	if _, err := conn.ExecContext(ctx, `SET temp_directory = getvariable('temp_dir')`); err != nil {
+		// Older DuckDB wants a literal; the default (in-memory only) still works.
+		log.Warn("could not set DuckDB temp_directory", "err", err)
+	}
+	if err := j.exec(ctx, "setup.sql"); err != nil {
+		return nil, errors.Join(err, j.close())
+	}
+	return j, nil
+}
+
+func (j *job) close() error { return errors.Join(j.conn.Close(), j.db.Close()) }
+
+// exec runs one embedded script.
+func (j *job) exec(ctx context.Context, name string) error {
+	if _, err := j.conn.ExecContext(ctx, script(name)); err != nil {
+		return fmt.Errorf("run %s: %w", name, err)
+	}
+	return nil
+}
+
+// setVar sets a DuckDB variable to a string the scripts read with getvariable.
+func (j *job) setVar(ctx context.Context, name, value string) error {
+	q := "SET VARIABLE " + name + " = " + quoteLiteral(value)
+	if _, err := j.conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("set %s: %w", name, err)
+	}
+	return nil
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+func quoteIdent(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// addSource records which catalog table an input label comes from.
+func (j *job) addSource(ctx context.Context, label, table, location string) error {
+	if _, err := j.conn.ExecContext(ctx, `INSERT INTO sources VALUES (?, ?, ?)`, label, table, location); err != nil {
+		return fmt.Errorf("record source %s: %w", table, err)
+	}
+	return nil
+}
+
+// createStaging creates the staging table of a DynamoDB input with every
+// column VARCHAR: values keep their text, and only the SQL casts the ids.
+func (j *job) createStaging(ctx context.Context, label string, cols []string) error {
+	defs := make([]string, len(cols))
+	for i, c := range cols {
+		defs[i] = quoteIdent(c) + " VARCHAR"
+	}
+	q := "CREATE OR REPLACE TEMP TABLE " + stagingTable(label) + " (" + strings.Join(defs, ", ") + ")"
+	if _, err := j.conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("create staging table for %s: %w", label, err)
+	}
+	return nil
+}
+
+// appendItems loads pages of DynamoDB items into the staging table of label
+// (created with cols) through DuckDB's Appender, until pages is closed. An
+// attribute goes to the column of its lower-cased name; attributes without a
+// column are dropped, columns without an attribute are NULL. It returns how
+// many items it appended.
+func (j *job) appendItems(ctx context.Context, label string, cols []string, pages <-chan []map[string]types.AttributeValue) (int64, error) {
+	index := make(map[string]int, len(cols))
+	for i, c := range cols {
+		index[c] = i
+	}
+	var n int64
+	err := j.conn.Raw(func(dc any) (err error) {
+		conn, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("DuckDB connection is a %T", dc)
+		}
+		app, err := duckdb.NewAppender(conn, "temp", "main", stagingTable(label))
+		if err != nil {
+			return fmt.Errorf("appender for %s: %w", label, err)
+		}
+		defer func() {
+			// Close flushes: its error is the load's error.
+			if cerr := app.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("flush %s: %w", label, cerr))
+			}
+		}()
+		row := make([]driver.Value, len(cols))
+		for {
+			var (
+				page []map[string]types.AttributeValue
+				more bool
+			)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case page, more = <-pages:
+			}
+			if !more {
+				return nil
+			}
+			for _, item := range page {
+				clear(row)
+				for name, av := range item {
+					i, ok := index[strings.ToLower(name)]
+					if !ok || row[i] != nil {
+						continue
+					}
+					if s, ok := attrText(av); ok {
+						row[i] = s
+					}
+				}
+				if err := app.AppendRow(row...); err != nil {
+					return fmt.Errorf("append %s item: %w", label, err)
+				}
+				n++
+			}
+		}
+	})
+	return n, err
+}
+
+// attrText is the text of a DynamoDB attribute value as a Glue DynamicFrame
+// gives it for a string column: S and N as they are, BOOL as true/false,
+// B as base64, sets, lists and maps as JSON. NULL has no text.
+func attrText(av types.AttributeValue) (string, bool) {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		return v.Value, true
+	case *types.AttributeValueMemberN:
+		return v.Value, true
+	case *types.AttributeValueMemberBOOL:
+		return strconv.FormatBool(v.Value), true
+	case *types.AttributeValueMemberB:
+		return base64.StdEncoding.EncodeToString(v.Value), true
+	case *types.AttributeValueMemberNULL, nil:
+		return "", false
+	default:
+		b, err := json.Marshal(attrJSON(av))
+		if err != nil {
+			return "", false
+		}
+		return string(b), true
+	}
+}
+
+// attrJSON turns a DynamoDB value into a value encoding/json writes as the
+// plain JSON of it, numbers keeping their text.
+func attrJSON(av types.AttributeValue) any {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		return v.Value
+	case *types.AttributeValueMemberN:
+		return json.Number(v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return v.Value
+	case *types.AttributeValueMemberB:
+		return v.Value // []byte: base64
+	case *types.AttributeValueMemberSS:
+		return v.Value
+	case *types.AttributeValueMemberNS:
+		ns := make([]json.Number, len(v.Value))
+		for i, n := range v.Value {
+			ns[i] = json.Number(n)
+		}
+		return ns
+	case *types.AttributeValueMemberBS:
+		return v.Value
+	case *types.AttributeValueMemberL:
+		l := make([]any, len(v.Value))
+		for i, e := range v.Value {
+			l[i] = attrJSON(e)
+		}
+		return l
+	case *types.AttributeValueMemberM:
+		m := make(map[string]any, len(v.Value))
+		for k, e := range v.Value {
+			m[k] = attrJSON(e)
+		}
+		return m
+	default:
+		return nil
+	}
+}
+
+// stagedFile is a stream object downloaded (and gunzipped) to Path.
+type stagedFile struct {
+	Path string
+	URI  string
+}
+
+// loadStream stages the lines of the downloaded stream objects in src_stream.
+func (j *job) loadStream(ctx context.Context, files []stagedFile) error {
+	if len(files) == 0 {
+		return nil
+	}
+	for _, f := range files {
+		if _, err := j.conn.ExecContext(ctx, `INSERT INTO stream_files VALUES (?, ?)`, f.Path, f.URI); err != nil {
+			return fmt.Errorf("record stream file %s: %w", f.URI, err)
+		}
+	}
+	return j.exec(ctx, "stream_load.sql")
+}
+
+// counts are the rows of each input, each output and the rejects.
+type counts struct {
+	read     map[string]int64 // per input label
+	rejected map[string]int64 // per input label
+	written  map[string]int64 // per output
+}
+
+// transform runs the workshop's transforms and writes each output to
+// dir/<output>.csv and the rejects to dir/_rejects.csv (when there are any).
+func (j *job) transform(ctx context.Context, dir string) (counts, error) {
+	c := counts{read: map[string]int64{}, rejected: map[string]int64{}, written: map[string]int64{}}
+	for _, o := range outputs {
+		if err := j.setVar(ctx, o.name+"_csv", filepath.Join(dir, o.name+".csv")); err != nil {
+			return c, err
+		}
+		if err := j.exec(ctx, o.name+".sql"); err != nil {
+			return c, err
+		}
+		n, err := j.count(ctx, "out_"+o.name)
+		if err != nil {
+			return c, err
+		}
+		c.written[o.name] = n
+	}
+	for _, label := range []string{labelRatings, labelMovies, labelLinks, labelStream} {
+		n, err := j.count(ctx, stagingTable(label))
+		if err != nil {
+			return c, err
+		}
+		c.read[label] = n
+	}
+	total, err := j.countRejects(ctx, c.rejected)
+	if err != nil {
+		return c, err
+	}
+	if total > 0 {
+		if err := j.setVar(ctx, "rejects_csv", filepath.Join(dir, rejectsFile)); err != nil {
+			return c, err
+		}
+		if err := j.exec(ctx, "rejects.sql"); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+const rejectsFile = "_rejects.csv"
+
+// countRejects fills per with the rejected rows per input label and returns
+// their total.
+func (j *job) countRejects(ctx context.Context, per map[string]int64) (int64, error) {
+	rows, err := j.conn.QueryContext(ctx, `SELECT source, count(*) FROM rejects GROUP BY source`)
+	if err != nil {
+		return 0, fmt.Errorf("count rejects: %w", err)
+	}
+	defer rows.Close()
+	var total int64
+	for rows.Next() {
+		var (
+			label string
+			n     int64
+		)
+		if err := rows.Scan(&label, &n); err != nil {
+			return 0, fmt.Errorf("count rejects: %w", err)
+		}
+		per[label] = n
+		total += n
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("count rejects: %w", err)
+	}
+	return total, nil
+}
+
+func (j *job) count(ctx context.Context, table string) (int64, error) {
+	var n int64
+	if err := j.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	return n, nil
+}

@@ -1,0 +1,190 @@
+package etl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mldatalake/mldatalake/pipeline/catalog"
+)
+
+// downloadStream downloads every object of the stream tables to
+// dir/stream/NNNNNN.json, gunzipping gzipped ones, parallelism at a time.
+func downloadStream(ctx context.Context, api catalog.S3API, tables []catalog.Table, dir string, parallelism int) ([]stagedFile, error) {
+	var files []stagedFile
+	type object struct{ bucket, key string }
+	var objs []object
+	for _, t := range tables {
+		bucket, prefix, err := catalog.ParseS3URI(t.Location)
+		if err != nil {
+			return nil, fmt.Errorf("catalog table %s: %w", t.Name, err)
+		}
+		list, err := catalog.ListObjects(ctx, api, bucket, prefix)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range list {
+			objs = append(objs, object{bucket, o.Key})
+		}
+	}
+	if len(objs) == 0 {
+		return nil, nil
+	}
+	sdir := filepath.Join(dir, "stream")
+	if err := os.MkdirAll(sdir, 0o755); err != nil {
+		return nil, fmt.Errorf("make stream folder: %w", err)
+	}
+	files = make([]stagedFile, len(objs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallelism)
+	for i, o := range objs {
+		files[i] = stagedFile{
+			Path: filepath.Join(sdir, fmt.Sprintf("%06d.json", i)),
+			URI:  "s3://" + o.bucket + "/" + o.key,
+		}
+		g.Go(func() error { return download(gctx, api, o.bucket, o.key, files[i].Path) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// download writes the (gunzipped) content of one object to path.
+func download(ctx context.Context, api catalog.S3API, bucket, key, path string) (err error) {
+	out, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+	}
+	defer out.Body.Close()
+	r, _, err := catalog.Decompress(out.Body)
+	if err != nil {
+		return fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("stage s3://%s/%s: %w", bucket, key, err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("stage s3://%s/%s: %w", bucket, key, cerr)
+		}
+	}()
+	if _, err := io.Copy(f, r); err != nil {
+		return fmt.Errorf("download s3://%s/%s: %w", bucket, key, err)
+	}
+	return nil
+}
+
+// s3API is the part of the S3 client the job writes with.
+type s3API interface {
+	manager.UploadAPIClient
+	s3.ListObjectsV2APIClient
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+}
+
+// listAll lists every key under prefix, hidden ones too.
+func listAll(ctx context.Context, api s3.ListObjectsV2APIClient, bucket, prefix string) ([]string, error) {
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(api, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys, nil
+}
+
+func localFile(dir, name string) string { return filepath.Join(dir, name) }
+
+// SuccessMarker is the empty object written after an output's part, as
+// Hadoop's output committer does.
+const SuccessMarker = "_SUCCESS"
+
+// publish replaces what is under prefix with the CSV at file, as Spark's
+// overwrite with coalesce(1) leaves it: part-00000-<uuid>-c000.csv and an
+// empty _SUCCESS. The old _SUCCESS goes first and the new one comes last, so
+// a reader that waits for _SUCCESS never sees a mix of old and new parts.
+// It returns the part's key.
+func publish(ctx context.Context, api s3API, bucket, prefix, file string) (string, error) {
+	old, err := listAll(ctx, api, bucket, prefix)
+	if err != nil {
+		return "", err
+	}
+	success := prefix + SuccessMarker
+	if err := deleteKeys(ctx, api, bucket, []string{success}); err != nil {
+		return "", err
+	}
+	key := prefix + "part-00000-" + uuid.NewString() + "-c000.csv"
+	if err := upload(ctx, api, bucket, key, file); err != nil {
+		return "", err
+	}
+	var stale []string
+	for _, k := range old {
+		if k != key && k != success {
+			stale = append(stale, k)
+		}
+	}
+	if err := deleteKeys(ctx, api, bucket, stale); err != nil {
+		return "", err
+	}
+	if _, err := api.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(success), Body: bytes.NewReader(nil)}); err != nil {
+		return "", fmt.Errorf("put s3://%s/%s: %w", bucket, success, err)
+	}
+	return key, nil
+}
+
+// publishRejects replaces the rejects under RejectsPrefix with file, or
+// removes them when there are no rejects this run.
+func publishRejects(ctx context.Context, api s3API, bucket string, have bool, file string) (string, error) {
+	if have {
+		return publish(ctx, api, bucket, RejectsPrefix, file)
+	}
+	old, err := listAll(ctx, api, bucket, RejectsPrefix)
+	if err != nil {
+		return "", err
+	}
+	return "", deleteKeys(ctx, api, bucket, old)
+}
+
+func upload(ctx context.Context, api manager.UploadAPIClient, bucket, key, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
+	}
+	defer f.Close()
+	_, err = manager.NewUploader(api).Upload(ctx, &s3.PutObjectInput{
+		Bucket:      aws.String(bucket),
+		Key:         aws.String(key),
+		Body:        f,
+		ContentType: aws.String("text/csv"),
+	})
+	if err != nil {
+		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
+	}
+	return nil
+}
+
+func deleteKeys(ctx context.Context, api s3API, bucket string, keys []string) error {
+	var errs []error
+	for _, k := range keys {
+		if _, err := api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)}); err != nil {
+			errs = append(errs, fmt.Errorf("delete s3://%s/%s: %w", bucket, k, err))
+		}
+	}
+	return errors.Join(errs...)
+}

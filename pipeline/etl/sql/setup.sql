@@ -1,0 +1,33 @@
+-- Setup of one ETL job, run once on the job's pinned connection.
+
+-- Spark's CAST(s AS INTEGER) of a string (the workshop's
+-- expr("CAST(userid AS INTEGER)"), non-ANSI mode): surrounding whitespace
+-- and control characters are ignored, an optional sign, digits, and a
+-- fractional part that is truncated ('12.7' is 12); anything else, and a
+-- value out of INTEGER's range, is NULL. DuckDB's own TRY_CAST would round
+-- '12.7' to 13 and accept '1e3'.
+CREATE OR REPLACE TEMP MACRO spark_int(s) AS
+    TRY_CAST(regexp_extract(s, '^[\x01-\x20]*([+-]?[0-9]+)(\.[0-9]*)?[\x01-\x20]*$', 1) AS INTEGER);
+
+-- The workshop's regexp_replace(col, "\"", ""): every double quote removed.
+CREATE OR REPLACE TEMP MACRO unquote(s) AS replace(s, '"', '');
+
+-- The text of the field called name (lower case) of a JSON object, matching
+-- the object's keys case-insensitively as Glue's lower-cased columns do;
+-- NULL when the object has no such key or j is NULL.
+CREATE OR REPLACE TEMP MACRO json_field(j, name) AS
+    json_extract_string(j, list_filter(json_keys(j), lambda k: lower(k) = name)[1]);
+
+-- The job's inputs, by label: 'ratings', 'movies', 'links' (DynamoDB tables
+-- staged by Go as src_ratings, src_movies, src_links with every column
+-- VARCHAR) and 'stream' (the Firehose objects' lines, in src_stream).
+CREATE OR REPLACE TEMP TABLE sources (source VARCHAR, table_name VARCHAR, location VARCHAR);
+
+-- The staged stream objects: local path and S3 URI of each.
+CREATE OR REPLACE TEMP TABLE stream_files (path VARCHAR, uri VARCHAR);
+
+-- Every non-blank line of the stream objects; origin is "s3://bucket/key:line".
+CREATE OR REPLACE TEMP TABLE src_stream (origin VARCHAR, line VARCHAR);
+
+-- The rows the workshop's null filters drop, with why and the raw record.
+CREATE OR REPLACE TEMP TABLE rejects (output VARCHAR, source VARCHAR, origin VARCHAR, reason VARCHAR, record VARCHAR);
