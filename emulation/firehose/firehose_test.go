@@ -713,3 +713,32 @@ func TestFailedWrites(t *testing.T) {
 		})
 	}
 }
+
+func TestPlainS3Destination(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	_, err := e.fh.CreateDeliveryStream(ctx, &awsfirehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("plain"),
+		S3DestinationConfiguration: &fhtypes.S3DestinationConfiguration{
+			BucketARN: aws.String("arn:aws:s3:::" + bucket), RoleARN: aws.String(role), Prefix: aws.String("plain/"),
+			BufferingHints: &fhtypes.BufferingHints{IntervalInSeconds: aws.Int32(0), SizeInMBs: aws.Int32(1)},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := waitStatus(t, e.fh, "plain", fhtypes.DeliveryStreamStatusActive)
+	if len(d.Destinations) != 1 || d.Destinations[0].S3DestinationDescription == nil || d.Destinations[0].ExtendedS3DestinationDescription != nil {
+		t.Fatalf("destinations %+v: want only an S3DestinationDescription", d.Destinations)
+	}
+	if f := d.Destinations[0].S3DestinationDescription.CompressionFormat; f != fhtypes.CompressionFormatUncompressed {
+		t.Errorf("default CompressionFormat %s, want UNCOMPRESSED", f)
+	}
+	if _, err := e.fh.PutRecord(ctx, &awsfirehose.PutRecordInput{DeliveryStreamName: aws.String("plain"), Record: &fhtypes.Record{Data: []byte("one\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	objs := waitObjects(t, e.s3, "plain/", 1, 5*time.Second)
+	if len(objs) != 1 || string(objs[0].body) != "one\n" {
+		t.Errorf("objects %v, want one holding the record", keys(objs))
+	}
+}
