@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -260,7 +261,9 @@ func attrType(av types.AttributeValue) *gtype {
 // lower-cased and sorted by name.
 func itemType(item map[string]types.AttributeValue) *gtype {
 	t := &gtype{kind: kindStruct}
-	for _, k := range sortedKeys(item) {
+	keys := sortedKeys(item)
+	slices.SortStableFunc(keys, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	for _, k := range keys {
 		t.fields = addField(t.fields, k, attrType(item[k]))
 	}
 	return t

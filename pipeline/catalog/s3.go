@@ -287,4 +287,3 @@ func crawlS3(ctx context.Context, api S3API, bucket, prefix string, parallelism 
 	}
 	return crawls, nil
 }
-
