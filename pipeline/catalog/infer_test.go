@@ -152,7 +152,7 @@ func TestItemSchema(t *testing.T) {
 
 func TestS3Folder(t *testing.T) {
 	tests := []struct {
-		prefix, key, bucket string
+		prefix, key, bucket   string
 		wantFolder, wantTable string
 	}{
 		{"firehose/", "firehose/2026/11/25/19/gc_firehose-1-2026-11-25-19-03-11-x", "ml-data-lake", "firehose/", "firehose"},
