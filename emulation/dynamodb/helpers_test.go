@@ -109,7 +109,9 @@ func createTable(t testing.TB, c *dynamodb.Client, hash keyDef, rng *keyDef) str
 	if _, err := c.CreateTable(ctx, in); err != nil {
 		t.Fatalf("create table %s: %v", name, err)
 	}
-	t.Cleanup(func() { _, _ = c.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
+	t.Cleanup(func() {
+		_, _ = c.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+	})
 	if err := dynamodb.NewTableExistsWaiter(c, fastTableExists).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30*time.Second); err != nil {
 		t.Fatalf("wait for table %s: %v", name, err)
 	}
