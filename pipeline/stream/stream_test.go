@@ -162,7 +162,7 @@ func TestStreamBadInput(t *testing.T) {
 			t.Errorf("read %d written %d rejected %d; want 4, 2, 2", rep.Read, rep.Written, rep.Rejected)
 		}
 		got := rejects.String()
-		for _, want := range []string{`,3,userId "x" is not an integer,x,2,3.0,4`, `,4,"2 fields, want 4",1,2`} {
+		for _, want := range []string{`,3,"userId ""x"" is not an integer",x,2,3.0,4`, `,4,"2 fields, want 4",1,2`} {
 			if !strings.Contains(got, want) {
 				t.Errorf("rejects %q lack %q", got, want)
 			}
