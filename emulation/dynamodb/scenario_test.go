@@ -530,3 +530,53 @@ func queryAll(t testing.TB, c *dynamodb.Client, in *dynamodb.QueryInput) []strin
 	t.Fatalf("query did not finish in 100 pages")
 	return nil
 }
+
+// TestScanResumesAfterWrites pages through a scan while items are written
+// and deleted between pages: every item that exists throughout is returned
+// exactly once.
+func TestScanResumesAfterWrites(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, tg target) {
+		c, ctx := tg.client, t.Context()
+		table := createTable(t, c, keyDef{"Id", types.ScalarAttributeTypeS}, nil)
+		writeAll(t, c, table, ratings(0, 200), 1)
+		seen := map[string]int{}
+		in := &dynamodb.ScanInput{TableName: aws.String(table), Limit: aws.Int32(15)}
+		for page := 0; ; page++ {
+			out, err := c.Scan(ctx, in)
+			if err != nil {
+				t.Fatalf("scan page %d: %v", page, err)
+			}
+			for _, it := range out.Items {
+				seen[str(t, it, "Id")]++
+			}
+			if len(out.LastEvaluatedKey) == 0 {
+				break
+			}
+			if page > 100 {
+				t.Fatal("scan does not end")
+			}
+			// Between pages: add items and delete some added ones.
+			first := 1000 + page*10
+			reqs := puts(ratings(first, first+10)...)
+			if page > 0 {
+				for i := first - 10; i < first-5; i++ {
+					reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"Id": ratingItem(i)["Id"]}}})
+				}
+			}
+			if _, err := c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: reqs}}); err != nil {
+				t.Fatalf("write between pages: %v", err)
+			}
+			in.ExclusiveStartKey = out.LastEvaluatedKey
+		}
+		for i := range 200 {
+			if k := seen[str(t, ratingItem(i), "Id")]; k != 1 {
+				t.Errorf("item %d seen %d times", i, k)
+			}
+		}
+		for id, k := range seen {
+			if k != 1 {
+				t.Errorf("item %s seen %d times", id, k)
+			}
+		}
+	})
+}
