@@ -232,7 +232,51 @@ func (o readOptions) render(st *store, rec []byte) rawJSON {
 	if o.paths == nil {
 		return st.appendRecordJSON(nil, rec, false)
 	}
+	if top := topLevelNames(o.paths); top != nil {
+		return st.appendProjectedJSON(nil, rec, top)
+	}
 	return appendItemJSON(nil, project(st.decodeRecord(rec), o.paths))
+}
+
+// topLevelNames returns the names of paths that are all top-level
+// attributes, or nil.
+func topLevelNames(paths []docPath) map[string]bool {
+	names := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		if len(p) != 1 || p[0].isIdx {
+			return nil
+		}
+		names[p[0].name] = true
+	}
+	return names
+}
+
+// appendProjectedJSON renders the attributes of a record whose names are in
+// names, without decoding the others.
+func (st *store) appendProjectedJSON(b []byte, rec []byte, names map[string]bool) []byte {
+	r := reader{b: rec}
+	n := r.uvarint()
+	b = append(b, '{')
+	first := true
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		id := r.uvarint()
+		name := ""
+		if id < uint64(len(st.nameIDs)) {
+			name = st.nameIDs[id]
+		}
+		if !names[name] {
+			r.skipValue()
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, name)
+		b = append(b, ':')
+		b = r.appendValueJSON(b)
+	}
+	return append(b, '}')
 }
 
 // projection reads ProjectionExpression or the legacy AttributesToGet.

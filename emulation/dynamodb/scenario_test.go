@@ -199,6 +199,17 @@ func TestItems(t *testing.T) {
 			t.Errorf("projected list %v", pl)
 		}
 
+		top, err := c.Scan(ctx, &dynamodb.ScanInput{
+			TableName: aws.String(table), ProjectionExpression: aws.String("Id, #r, absent"),
+			ExpressionAttributeNames: map[string]string{"#r": "rating"},
+		})
+		if err != nil {
+			t.Fatalf("scan with projection: %v", err)
+		}
+		if len(top.Items) != 1 || len(top.Items[0]) != 2 || str(t, top.Items[0], "Id") != "123X456" || num(t, top.Items[0], "rating") != "3.5" {
+			t.Errorf("projected scan %v, want Id and rating", top.Items)
+		}
+
 		missing, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{"Id": s("nope")}})
 		if err != nil || missing.Item != nil {
 			t.Errorf("get missing = %v, %v; want no item", missing.Item, err)
