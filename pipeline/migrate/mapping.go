@@ -30,11 +30,7 @@ type RuleError struct {
 }
 
 func (e *RuleError) Error() string {
-	return fmt.Sprintf("table mapping rule %s: %v", e.ruleRef(), e.Err)
-}
-
-func (e *RuleError) ruleRef() string {
-	return fmt.Sprintf("rule-id %q rule-name %q (rules[%d])", e.ID, e.Name, e.Index)
+	return fmt.Sprintf("table mapping rule-id %s rule-name %q (rules[%d]): %v", e.ID, e.Name, e.Index, e.Err)
 }
 
 func (e *RuleError) Unwrap() error { return e.Err }

@@ -109,9 +109,9 @@ type batchJob struct {
 // requests retried and the rows rejected to ExceptionsTable. A validation
 // mismatch returns the filled report with an error that wraps one
 // *ValidationError per table.
-func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (pipeline.Report, error) {
+func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report pipeline.Report, err error) {
 	start := time.Now()
-	report := pipeline.Report{Stage: "migrate", Tables: map[string]pipeline.TableCounts{}}
+	report = pipeline.Report{Stage: "migrate", Tables: map[string]pipeline.TableCounts{}}
 	defer func() { report.Duration = time.Since(start) }()
 
 	o, m, err := opts.resolve()

@@ -134,7 +134,7 @@ func (m *Mapping) planTable(t Table) (*TablePlan, error) {
 			continue
 		}
 		if rule != nil {
-			return nil, fmt.Errorf("table %s.%s: matched by two object-mapping rules, rule-id %q rule-name %q and rule-id %q rule-name %q",
+			return nil, fmt.Errorf("table %s.%s: matched by two object-mapping rules, rule-id %s rule-name %q and rule-id %s rule-name %q",
 				t.Schema, t.Name, rule.ID, rule.Name, r.ID, r.Name)
 		}
 		rule, ruleIdx = r, i
@@ -146,6 +146,7 @@ func (m *Mapping) planTable(t Table) (*TablePlan, error) {
 	if err != nil {
 		return nil, &RuleError{Index: ruleIdx, ID: rule.ID, Name: rule.Name, Err: fmt.Errorf("table %s.%s: %w", t.Schema, t.Name, err)}
 	}
+	p.RuleID, p.RuleName = rule.ID, rule.Name
 	return p, nil
 }
 

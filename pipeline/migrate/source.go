@@ -68,24 +68,39 @@ func describe(ctx context.Context, db *sql.DB, t *Table) error {
 		return fmt.Errorf("describe %s.%s: %w", t.Schema, t.Name, err)
 	}
 	rows.Close()
-	rows, err = db.QueryContext(ctx,
+	// The primary key in key order; servers whose KEY_COLUMN_USAGE is empty
+	// (go-mysql-server) fall back to COLUMNS.COLUMN_KEY, in column order.
+	for _, q := range []string{
 		`SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
-		 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`, t.Schema, t.Name)
+		 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
+		`SELECT COLUMN_NAME FROM information_schema.COLUMNS
+		 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_KEY = 'PRI' ORDER BY ORDINAL_POSITION`,
+	} {
+		if err := queryStrings(ctx, db, &t.PrimaryKey, q, t.Schema, t.Name); err != nil {
+			return fmt.Errorf("primary key of %s.%s: %w", t.Schema, t.Name, err)
+		}
+		if len(t.PrimaryKey) > 0 {
+			break
+		}
+	}
+	return nil
+}
+
+// queryStrings appends the first column of every row to dst.
+func queryStrings(ctx context.Context, db *sql.DB, dst *[]string, q string, args ...any) error {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("primary key of %s.%s: %w", t.Schema, t.Name, err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return fmt.Errorf("primary key of %s.%s: %w", t.Schema, t.Name, err)
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
 		}
-		t.PrimaryKey = append(t.PrimaryKey, c)
+		*dst = append(*dst, s)
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("primary key of %s.%s: %w", t.Schema, t.Name, err)
-	}
-	return nil
+	return rows.Err()
 }
 
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
