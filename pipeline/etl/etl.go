@@ -263,6 +263,9 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (pipeline.Report, er
 // readCatalog finds the job's sources in the catalog and checks they have
 // the columns the script selects.
 func readCatalog(ctx context.Context, path string, names pipeline.Names) (in inputs, err error) {
+	if _, err := os.Stat(path); err != nil {
+		return in, fmt.Errorf("catalog %s: %w: run the catalog stage first", path, err)
+	}
 	store, err := catalog.Open(ctx, path)
 	if err != nil {
 		return in, err
@@ -274,11 +277,12 @@ func readCatalog(ctx context.Context, path string, names pipeline.Names) (in inp
 	}()
 	db := names.CatalogDatabase
 	in.dynamo = map[string]catalog.Table{}
-	for label, name := range map[string]string{
-		labelRatings: names.RatingsTable,
-		labelMovies:  names.MoviesTable,
-		labelLinks:   names.LinksTable,
+	for _, src := range []struct{ label, name string }{
+		{labelRatings, names.RatingsTable},
+		{labelMovies, names.MoviesTable},
+		{labelLinks, names.LinksTable},
 	} {
+		label, name := src.label, src.name
 		t, err := store.Table(ctx, db, catalog.TableName(name))
 		if errors.Is(err, catalog.ErrNotFound) {
 			return in, fmt.Errorf("%w: run the catalog stage first", err)

@@ -2,7 +2,9 @@ package etl_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,8 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/mldatalake/mldatalake/emulation"
+	"github.com/mldatalake/mldatalake/emulation/fault"
 	"github.com/mldatalake/mldatalake/pipeline"
 	"github.com/mldatalake/mldatalake/pipeline/catalog"
 	"github.com/mldatalake/mldatalake/pipeline/etl"
@@ -26,7 +30,10 @@ func seed(tb testing.TB, c *pipeline.Clients, fx etl.Fixture) {
 	tb.Helper()
 	ctx := tb.Context()
 	bucket := aws.String(pipeline.DefaultBucket)
-	if _, err := c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket}); err != nil {
+	// Under fault injection a lost response makes the SDK's retry find the
+	// bucket or table already made: that is success.
+	var owned *s3types.BucketAlreadyOwnedByYou
+	if _, err := c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket}); err != nil && !errors.As(err, &owned) {
 		tb.Fatal(err)
 	}
 	for _, k := range fx.Keys {
@@ -41,7 +48,8 @@ func seed(tb testing.TB, c *pipeline.Clients, fx etl.Fixture) {
 			KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash}},
 			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(hash), AttributeType: types.ScalarAttributeTypeS}},
 		})
-		if err != nil {
+		var inUse *types.ResourceInUseException
+		if err != nil && !errors.As(err, &inUse) {
 			tb.Fatalf("create table %s: %v", table, err)
 		}
 		if err := dynamodb.NewTableExistsWaiter(c.DynamoDB, func(o *dynamodb.TableExistsWaiterOptions) {
@@ -200,10 +208,25 @@ func TestRunEmulator(t *testing.T) {
 
 	t.Run("sources missing from the catalog", func(t *testing.T) {
 		o := opts
-		o.CatalogPath = filepath.Join(t.TempDir(), "empty.duckdb")
+		o.CatalogPath = filepath.Join(t.TempDir(), "none.duckdb")
 		_, err := etl.Run(t.Context(), cfg, o)
-		if err == nil || !strings.Contains(err.Error(), "run the catalog stage first") {
-			t.Errorf("err = %v, want a missing catalog table named", err)
+		if err == nil || !strings.Contains(err.Error(), "none.duckdb") || !strings.Contains(err.Error(), "run the catalog stage first") {
+			t.Errorf("no catalog file: err = %v", err)
+		}
+		if _, err := os.Stat(o.CatalogPath); err == nil {
+			t.Error("the failed run created the catalog file")
+		}
+		// A catalog without the DynamoDB tables.
+		store, err := catalog.Open(t.Context(), o.CatalogPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Close(); err != nil {
+			t.Fatal(err)
+		}
+		_, err = etl.Run(t.Context(), cfg, o)
+		if err == nil || !strings.Contains(err.Error(), "ratings_t") || !strings.Contains(err.Error(), "run the catalog stage first") {
+			t.Errorf("empty catalog: err = %v", err)
 		}
 	})
 
@@ -214,4 +237,41 @@ func TestRunEmulator(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRunEmulatorFaults runs catalog and etl with throttles, 5xx errors and
+// lost responses injected: the outputs are still exactly the golden files.
+func TestRunEmulatorFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the SDK's backoff makes this take seconds")
+	}
+	faults := fault.Config{Seed: 7, Rates: map[fault.Kind]float64{
+		fault.Throttle: 0.1, fault.Error5xx: 0.05, fault.LostResponse: 0.05, fault.Partial: 0.2,
+	}}
+	srv := emulation.NewTestServer(t, emulation.WithFaults(faults))
+	cfg := srv.Config()
+	clients := pipeline.NewClients(cfg)
+	seed(t, clients, etl.LoadFixture(t, filepath.Join("testdata", "tiny")))
+
+	catalogPath := filepath.Join(t.TempDir(), "catalog.duckdb")
+	if _, err := catalog.Run(t.Context(), cfg, catalog.Options{CatalogPath: catalogPath}); err != nil {
+		t.Fatalf("catalog: %v", err)
+	}
+	for run := range 2 {
+		rep, err := etl.Run(t.Context(), cfg, etl.Options{CatalogPath: catalogPath, WorkDir: t.TempDir()})
+		if err != nil {
+			t.Fatalf("etl run %d: %v", run, err)
+		}
+		if rep.Written != 23 || rep.Rejected != 6 {
+			t.Errorf("run %d: report = %+v", run, rep)
+		}
+		for _, name := range etl.Outputs {
+			etl.Golden(t, name+".csv", get(t, clients.S3, checkOutput(t, clients.S3, pipeline.TrainingPrefix+name+"/")))
+		}
+	}
+	counts := srv.Faults.Counts()
+	if counts[fault.Throttle]+counts[fault.Error5xx]+counts[fault.LostResponse] == 0 {
+		t.Errorf("no faults were injected: %v", counts)
+	}
+	t.Logf("faults injected: %v", counts)
 }

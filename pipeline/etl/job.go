@@ -83,12 +83,8 @@ func newJob(ctx context.Context, dir string, log *slog.Logger) (*job, error) {
 		return nil, errors.Join(fmt.Errorf("open DuckDB connection: %w", err), db.Close())
 	}
 	j := &job{db: db, conn: conn, dir: dir, log: log}
-	if err := j.setVar(ctx, "temp_dir", filepath.Join(dir, "duckdb.tmp")); err != nil {
-		return nil, errors.Join(err, j.close())
-	}
-	if _, err := conn.ExecContext(ctx, `SET temp_directory = getvariable('temp_dir')`); err != nil {
-		// Older DuckDB wants a literal; the default (in-memory only) still works.
-		log.Warn("could not set DuckDB temp_directory", "err", err)
+	if _, err := conn.ExecContext(ctx, "SET temp_directory = "+quoteLiteral(filepath.Join(dir, "duckdb.tmp"))); err != nil {
+		return nil, errors.Join(fmt.Errorf("set DuckDB temp_directory: %w", err), j.close())
 	}
 	if err := j.exec(ctx, "setup.sql"); err != nil {
 		return nil, errors.Join(err, j.close())

@@ -534,3 +534,14 @@ func TestAppendItemsStopsOnCancel(t *testing.T) {
 		t.Fatal("appendItems with a canceled context returned nil")
 	}
 }
+
+func TestJobSpillsToWorkDir(t *testing.T) {
+	j := newTestJob(t)
+	var got string
+	if err := j.conn.QueryRowContext(t.Context(), `SELECT current_setting('temp_directory')`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(j.dir, "duckdb.tmp"); got != want {
+		t.Errorf("temp_directory = %q, want %q", got, want)
+	}
+}
