@@ -74,15 +74,17 @@ func (o Options) withDefaults() (Options, error) {
 //
 // The report counts records and items read, catalog tables written and
 // malformed JSON records (rejected: not a JSON object on one line), per
-// table under Tables.
-func Run(ctx context.Context, cfg aws.Config, opts Options) (pipeline.Report, error) {
+// table under Tables, and the SDK calls retried.
+func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report, err error) {
 	start := time.Now()
-	rep := pipeline.Report{Stage: "catalog", Tables: map[string]pipeline.TableCounts{}}
-	opts, err := opts.withDefaults()
+	rep = pipeline.Report{Stage: "catalog", Tables: map[string]pipeline.TableCounts{}}
+	opts, err = opts.withDefaults()
 	if err != nil {
 		return rep, err
 	}
 	log := opts.Logger.With("stage", "catalog")
+	cfg, retries := CountRetries(cfg)
+	defer func() { rep.Retried = retries.Load() }()
 	clients := pipeline.NewClients(cfg)
 	names := opts.Names
 

@@ -148,7 +148,7 @@ func TestRunEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 4 stream records + 300 + 2 + 2 items; one malformed line; 4 tables.
-	if rep.Stage != "catalog" || rep.Read != 308 || rep.Rejected != 1 || rep.Written != 4 || rep.Duration <= 0 {
+	if rep.Stage != "catalog" || rep.Read != 308 || rep.Rejected != 1 || rep.Written != 4 || rep.Retried != 0 || rep.Duration <= 0 {
 		t.Errorf("report = %+v", rep)
 	}
 	if got := rep.Tables["firehose"]; got.Read != 4 || got.Rejected != 1 {

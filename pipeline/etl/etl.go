@@ -115,16 +115,19 @@ type inputs struct {
 // The report's Read, Written and Rejected count rows. Tables holds them per
 // source table (keyed by its catalog name; several stream tables share one
 // entry, their names joined by '+') and per output ("rating_new", ...), in
-// both cases with Read = Written + Rejected.
-func Run(ctx context.Context, cfg aws.Config, opts Options) (pipeline.Report, error) {
+// both cases with Read = Written + Rejected. Retried counts the SDK calls
+// tried again after a throttle, a 5xx or a lost response.
+func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report, err error) {
 	start := time.Now()
-	rep := pipeline.Report{Stage: "etl", Tables: map[string]pipeline.TableCounts{}}
-	opts, err := opts.withDefaults()
+	rep = pipeline.Report{Stage: "etl", Tables: map[string]pipeline.TableCounts{}}
+	opts, err = opts.withDefaults()
 	if err != nil {
 		return rep, err
 	}
 	log := opts.Logger.With("stage", "etl")
 	names := opts.Names
+	cfg, retries := catalog.CountRetries(cfg)
+	defer func() { rep.Retried = retries.Load() }()
 	clients := pipeline.NewClients(cfg)
 
 	in, err := readCatalog(ctx, opts.CatalogPath, names)

@@ -167,7 +167,7 @@ func TestRunEmulator(t *testing.T) {
 
 	// Rows: ratings_t 10 items, stream 7 records, movies_t 7, links_t 5;
 	// dropped: 2 + 2 for rating_new, 1 for movies_new, 1 for links_new.
-	if rep.Stage != "etl" || rep.Read != 29 || rep.Written != 23 || rep.Rejected != 6 || rep.Duration <= 0 {
+	if rep.Stage != "etl" || rep.Read != 29 || rep.Written != 23 || rep.Rejected != 6 || rep.Retried != 0 || rep.Duration <= 0 {
 		t.Errorf("report = %+v", rep)
 	}
 	for name, want := range map[string]pipeline.TableCounts{
@@ -262,8 +262,8 @@ func TestRunEmulatorFaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("etl run %d: %v", run, err)
 		}
-		if rep.Written != 23 || rep.Rejected != 6 {
-			t.Errorf("run %d: report = %+v", run, rep)
+		if rep.Written != 23 || rep.Rejected != 6 || rep.Retried == 0 {
+			t.Errorf("run %d: report = %+v, want 23 written, 6 rejected, some retried", run, rep)
 		}
 		for _, name := range etl.Outputs {
 			etl.Golden(t, name+".csv", get(t, clients.S3, checkOutput(t, clients.S3, pipeline.TrainingPrefix+name+"/")))
