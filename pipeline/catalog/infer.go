@@ -86,6 +86,8 @@ func isNumeric(k kind) bool { return k == kindInt || k == kindBigint || k == kin
 // merge returns the type that holds values of both a and b: the wider of two
 // numbers, the union of two structs' fields, arrays of the merged element,
 // and string when the shapes disagree (Glue's catalog has no choice type).
+// Neither input is modified; when a already holds b, merge returns a itself,
+// so merging millions of records of one shape allocates nothing.
 func merge(a, b *gtype) *gtype {
 	switch {
 	case a == nil || a.kind == kindUnknown:
@@ -93,42 +95,68 @@ func merge(a, b *gtype) *gtype {
 	case b == nil || b.kind == kindUnknown:
 		return a
 	case isNumeric(a.kind) && isNumeric(b.kind):
-		return &gtype{kind: max(a.kind, b.kind)}
+		if a.kind >= b.kind {
+			return a
+		}
+		return b
 	case a.kind != b.kind:
+		if a.kind == kindString {
+			return a
+		}
+		if b.kind == kindString {
+			return b
+		}
 		return &gtype{kind: kindString}
 	case a.kind == kindArray:
-		return &gtype{kind: kindArray, elem: merge(a.elem, b.elem)}
+		if e := merge(a.elem, b.elem); e != a.elem {
+			return &gtype{kind: kindArray, elem: e}
+		}
+		return a
 	case a.kind == kindStruct:
-		return &gtype{kind: kindStruct, fields: mergeFields(a.fields, b.fields)}
+		if fs, changed := mergeFields(a.fields, b.fields); changed {
+			return &gtype{kind: kindStruct, fields: fs}
+		}
+		return a
 	default:
 		return a
 	}
 }
 
 // mergeFields merges b's fields into a's: a's order first, then b's new
-// names in b's order. Neither input is modified.
-func mergeFields(a, b []field) []field {
-	out := make([]field, len(a), len(a)+len(b))
-	copy(out, a)
-	index := make(map[string]int, len(out))
-	for i, f := range out {
-		index[f.name] = i
-	}
+// names in b's order. It copies a only when something changes.
+func mergeFields(a, b []field) (_ []field, changed bool) {
+	out := a
 	for _, f := range b {
-		if i, ok := index[f.name]; ok {
-			out[i].t = merge(out[i].t, f.t)
+		i := slices.IndexFunc(out, func(g field) bool { return g.name == f.name })
+		if i >= 0 {
+			t := merge(out[i].t, f.t)
+			if t == out[i].t {
+				continue
+			}
+			if !changed {
+				out, changed = slices.Clone(out), true
+			}
+			out[i].t = t
 			continue
 		}
-		index[f.name] = len(out)
+		if !changed {
+			out, changed = slices.Clip(slices.Clone(out)), true
+		}
 		out = append(out, f)
 	}
-	return out
+	return out, changed
 }
 
-// addField adds a field, merging when the lower-cased name is already there
-// ("userId" and "userid" are one column in a Glue catalog).
+// addField adds a field to fields of a struct type being built (and owned by
+// the caller), merging when the lower-cased name is already there ("userId"
+// and "userid" are one column in a Glue catalog).
 func addField(fields []field, name string, t *gtype) []field {
-	return mergeFields(fields, []field{{name: strings.ToLower(name), t: t}})
+	name = strings.ToLower(name)
+	if i := slices.IndexFunc(fields, func(f field) bool { return f.name == name }); i >= 0 {
+		fields[i].t = merge(fields[i].t, t)
+		return fields
+	}
+	return append(fields, field{name: name, t: t})
 }
 
 // numberType types a number literal: int when it fits 32 bits, bigint when

@@ -93,6 +93,22 @@ func TestMerge(t *testing.T) {
 			}
 		})
 	}
+	// Records of a schema's shape merge into it without allocating.
+	schema, err := recordType([]byte(`{"userid":"1","movieid":"31","l":[1],"s":{"a":1.5}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := recordType([]byte(`{"userid":"2","s":{"a":2},"movieid":"7","l":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocs := testing.AllocsPerRun(100, func() {
+		if merge(schema, rec) != schema {
+			t.Fatal("merge of a record the schema holds returned a new type")
+		}
+	}); allocs != 0 {
+		t.Errorf("merge allocated %v times", allocs)
+	}
 	// merge must not change its inputs.
 	a := st(field{"a", scalar(kindInt)})
 	merge(a, st(field{"a", scalar(kindDouble)}, field{"c", scalar(kindString)}))
@@ -358,4 +374,34 @@ func TestScan(t *testing.T) {
 			t.Errorf("Scan error = %v, want the page's", err)
 		}
 	})
+}
+
+// BenchmarkItemSchema measures the crawler's inference per DynamoDB item.
+func BenchmarkItemSchema(b *testing.B) {
+	item := map[string]types.AttributeValue{
+		"Id": &types.AttributeValueMemberS{Value: "1x31"}, "userId": &types.AttributeValueMemberS{Value: "1"},
+		"movieId": &types.AttributeValueMemberS{Value: "31"}, "rating": &types.AttributeValueMemberS{Value: "2.5"},
+		"timestamp_c": &types.AttributeValueMemberS{Value: "1260759144"},
+	}
+	var schema *gtype
+	for b.Loop() {
+		schema = merge(schema, itemType(item))
+	}
+	if got := render(sortedColumns(schema)); got != "id:string,movieid:string,rating:string,timestamp_c:string,userid:string" {
+		b.Fatal(got)
+	}
+}
+
+// BenchmarkRecordType measures the crawler's inference per JSON record.
+func BenchmarkRecordType(b *testing.B) {
+	line := []byte(`{"userid":"1","movieid":"31","ratingid":"2.5","timestamp":"1260759144"}`)
+	var schema *gtype
+	for b.Loop() {
+		t, err := recordType(line)
+		if err != nil {
+			b.Fatal(err)
+		}
+		schema = merge(schema, t)
+	}
+	b.SetBytes(int64(len(line)))
 }
