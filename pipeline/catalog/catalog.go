@@ -84,7 +84,10 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	}
 	log := opts.Logger.With("stage", "catalog")
 	cfg, retries := CountRetries(cfg)
-	defer func() { rep.Retried = retries.Load() }()
+	defer func() {
+		rep.Retried = retries.Load()
+		rep.Duration = time.Since(start)
+	}()
 	clients := pipeline.NewClients(cfg)
 	names := opts.Names
 
@@ -141,8 +144,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 		rep.Tables[t.Name] = c
 	}
 	rep.Written = int64(len(tables))
-	rep.Duration = time.Since(start)
-	log.Info("catalog written", "database", names.CatalogDatabase, "tables", len(tables), "rows", rep.Read, "rejected", rep.Rejected, "duration", rep.Duration)
+	log.Info("catalog written", "database", names.CatalogDatabase, "tables", len(tables), "rows", rep.Read, "rejected", rep.Rejected, "duration", time.Since(start))
 	return rep, nil
 }
 

@@ -127,12 +127,18 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	log := opts.Logger.With("stage", "etl")
 	names := opts.Names
 	cfg, retries := catalog.CountRetries(cfg)
-	defer func() { rep.Retried = retries.Load() }()
+	defer func() {
+		rep.Retried = retries.Load()
+		rep.Duration = time.Since(start)
+	}()
 	clients := pipeline.NewClients(cfg)
 
 	in, err := readCatalog(ctx, opts.CatalogPath, names)
 	if err != nil {
 		return rep, fmt.Errorf("etl: %w", err)
+	}
+	if len(in.stream) == 0 {
+		log.Warn("no stream table in the catalog: no stream records", "location", "s3://"+names.Bucket+"/"+names.FirehosePrefix)
 	}
 	if opts.Mode == ErrorIfExists {
 		for _, o := range outputs {
@@ -168,7 +174,11 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	if err != nil {
 		return rep, fmt.Errorf("etl: %w", err)
 	}
-	defer j.close()
+	defer func() {
+		if cerr := j.close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("etl: close DuckDB: %w", cerr))
+		}
+	}()
 
 	// Load the sources.
 	for _, label := range []string{labelRatings, labelMovies, labelLinks} {
@@ -212,14 +222,13 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 
 	// Transform and write.
 	t0 = time.Now()
-	outDir := dir
-	c, err := j.transform(ctx, outDir)
+	c, err := j.transform(ctx, dir)
 	if err != nil {
 		return rep, fmt.Errorf("etl: %w", err)
 	}
 	log.Info("transformed", "duration", time.Since(t0))
 	for _, o := range outputs {
-		key, err := publish(ctx, clients.S3, names.Bucket, pipeline.TrainingPrefix+o.name+"/", localFile(outDir, o.name+".csv"))
+		key, err := publish(ctx, clients.S3, names.Bucket, pipeline.TrainingPrefix+o.name+"/", localFile(dir, o.name+".csv"))
 		if err != nil {
 			return rep, fmt.Errorf("etl: %w", err)
 		}
@@ -229,7 +238,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	for _, n := range c.rejected {
 		rejected += n
 	}
-	rejectsKey, err := publishRejects(ctx, clients.S3, names.Bucket, rejected > 0, localFile(outDir, rejectsFile))
+	rejectsKey, err := publishRejects(ctx, clients.S3, names.Bucket, rejected > 0, localFile(dir, rejectsFile))
 	if err != nil {
 		return rep, fmt.Errorf("etl: %w", err)
 	}
@@ -258,8 +267,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 		rep.Tables[o.name] = pipeline.TableCounts{Read: r, Written: c.written[o.name], Rejected: x}
 		rep.Written += c.written[o.name]
 	}
-	rep.Duration = time.Since(start)
-	log.Info("done", "rows", rep.Read, "written", rep.Written, "rejected", rep.Rejected, "duration", rep.Duration)
+	log.Info("done", "rows", rep.Read, "written", rep.Written, "rejected", rep.Rejected, "duration", time.Since(start))
 	return rep, nil
 }
 
