@@ -130,10 +130,25 @@ func Expect(dir string, keepRows int) (*Expected, error) {
 	return e, nil
 }
 
-// castInt is Spark's CAST(x AS INTEGER): the integer's canonical text, or
-// empty (null) when x is not an integer.
+// castInt is Spark's CAST(x AS INTEGER): surrounding white space ignored, a
+// decimal truncated toward zero ("12.7" is 12), and empty (null) for
+// anything else or a value out of the 32-bit range.
 func castInt(s string) string {
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 32)
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 32); err == nil {
+		return strconv.FormatInt(n, 10)
+	}
+	whole, frac, ok := strings.Cut(s, ".")
+	if !ok || strings.Trim(frac, "0123456789") != "" || (whole == "" || whole == "-" || whole == "+") && frac == "" {
+		return ""
+	}
+	switch whole {
+	case "", "+":
+		return "0"
+	case "-":
+		return "0"
+	}
+	n, err := strconv.ParseInt(whole, 10, 32)
 	if err != nil {
 		return ""
 	}
