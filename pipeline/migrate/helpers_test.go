@@ -117,6 +117,19 @@ type env struct {
 // and unique DynamoDB table names (dynalite is shared between tests).
 func newEnv(t testing.TB, src source) *env {
 	t.Helper()
+	e := createEnv(t, src, true)
+	e.insert(t, "movies", tinyMovies)
+	e.insert(t, "links", tinyLinks)
+	e.insert(t, "ratings", tinyRatings())
+	e.insert(t, "tags", tinyTags)
+	return e
+}
+
+// createEnv creates the empty movielens tables in a new schema; keyed
+// declares their primary keys (go-mysql-server inserts slowly into large
+// keyed tables, so benchmarks load it keyless).
+func createEnv(t testing.TB, src source, keyed bool) *env {
+	t.Helper()
 	dsn := src.start(t)
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {
@@ -130,21 +143,22 @@ func newEnv(t testing.TB, src source) *env {
 		RatingsTable: "ratings_t_" + sfx, MoviesTable: "movies_t_" + sfx,
 		LinksTable: "links_t_" + sfx, TagsTable: "tags_t_" + sfx,
 	}
-	ctx := context.Background()
 	e.exec(t, "CREATE DATABASE "+e.schema)
-	t.Cleanup(func() { db.ExecContext(ctx, "DROP DATABASE "+e.schema) })
+	t.Cleanup(func() { db.ExecContext(context.Background(), "DROP DATABASE "+e.schema) })
+	key := func(cols string) string {
+		if !keyed {
+			return ""
+		}
+		return ", PRIMARY KEY (" + cols + ")"
+	}
 	for _, q := range []string{
-		"CREATE TABLE %s.ratings (userId INT NOT NULL, movieId INT NOT NULL, rating DECIMAL(2,1) NOT NULL, `timestamp` BIGINT NOT NULL, PRIMARY KEY (userId, movieId))",
-		"CREATE TABLE %s.movies (movieId INT NOT NULL, title VARCHAR(255) NOT NULL, genres VARCHAR(255) NOT NULL, PRIMARY KEY (movieId))",
-		"CREATE TABLE %s.links (movieId INT NOT NULL, imdbId CHAR(7) NOT NULL, tmdbId VARCHAR(16) NULL, PRIMARY KEY (movieId))",
+		"CREATE TABLE %s.ratings (userId INT NOT NULL, movieId INT NOT NULL, rating DECIMAL(2,1) NOT NULL, `timestamp` BIGINT NOT NULL" + key("userId, movieId") + ")",
+		"CREATE TABLE %s.movies (movieId INT NOT NULL, title VARCHAR(255) NOT NULL, genres VARCHAR(255) NOT NULL" + key("movieId") + ")",
+		"CREATE TABLE %s.links (movieId INT NOT NULL, imdbId CHAR(7) NOT NULL, tmdbId VARCHAR(16) NULL" + key("movieId") + ")",
 		"CREATE TABLE %s.tags (userId INT NOT NULL, movieId INT NOT NULL, tag VARCHAR(255) NOT NULL, `timestamp` BIGINT NOT NULL)",
 	} {
 		e.exec(t, fmt.Sprintf(q, e.schema))
 	}
-	e.insert(t, "movies", tinyMovies)
-	e.insert(t, "links", tinyLinks)
-	e.insert(t, "ratings", tinyRatings())
-	e.insert(t, "tags", tinyTags)
 	return e
 }
 

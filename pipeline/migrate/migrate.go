@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	_ "github.com/go-sql-driver/mysql" // the source's driver
+	"github.com/go-sql-driver/mysql"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mldatalake/mldatalake/pipeline"
@@ -28,6 +28,9 @@ const (
 	// maxParallelTables is how many tables are read at once, as DMS's
 	// MaxFullLoadSubTasks (whose default is 8).
 	maxParallelTables = 8
+	// exceptionsGrace is how long a failed load still tries to record the
+	// exceptions it buffered.
+	exceptionsGrace = 5 * time.Second
 )
 
 // Options configure Run.
@@ -126,9 +129,9 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		defer cancel()
 	}
 
-	db, err := sql.Open("mysql", dsn)
+	db, err := openSource(dsn)
 	if err != nil {
-		return report, fmt.Errorf("migrate: open source: %w", err)
+		return report, fmt.Errorf("migrate: %w", err)
 	}
 	defer db.Close()
 	if err := db.PingContext(ctx); err != nil {
@@ -180,7 +183,15 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		runs[i] = &tableRun{plan: p}
 	}
 	loadErr := l.load(ctx, db, runs, exc, o)
-	if err := exc.flush(ctx); err != nil {
+	// Record the exceptions; when the load failed or ran out of time, try
+	// for a few seconds more.
+	flushCtx := ctx
+	if loadErr != nil {
+		var cancel context.CancelFunc
+		flushCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), exceptionsGrace)
+		defer cancel()
+	}
+	if err := exc.flush(flushCtx); err != nil {
 		loadErr = errors.Join(loadErr, err)
 	}
 	for _, t := range runs {
@@ -200,6 +211,21 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		return report, fmt.Errorf("migrate: %w", err)
 	}
 	return report, nil
+}
+
+// openSource opens the MySQL source. Values must arrive as the server's
+// text, so DATETIME and friends are not parsed whatever the DSN says.
+func openSource(dsn string) (*sql.DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("source DSN: %w", err)
+	}
+	cfg.ParseTime = false
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("source DSN: %w", err)
+	}
+	return sql.OpenDB(conn), nil
 }
 
 // resolve applies the defaults and reads the mapping.

@@ -383,6 +383,7 @@ func TestRunDeadline(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "deadline") || !strings.Contains(err.Error(), "unwritten") {
 			t.Fatalf("err = %v, want the deadline with unwritten items", err)
 		}
+		t.Log(err)
 		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("Run took %v with a deadline of 1.5s", d)
 		}

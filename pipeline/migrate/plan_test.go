@@ -3,6 +3,7 @@ package migrate_test
 import (
 	"database/sql"
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -334,5 +335,53 @@ func TestPlanLoadOrder(t *testing.T) {
 	}
 	if want := []string{"links", "movies"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("order = %v, want %v (higher load-order first)", got, want)
+	}
+}
+
+// TestFixturesMapping checks the repository's own table mapping
+// (fixtures/dms/table-mappings.json, read as a file) against the source
+// tables as the fixtures' loader declares them, when the file exists.
+func TestFixturesMapping(t *testing.T) {
+	const path = "../../fixtures/dms/table-mappings.json"
+	m, err := migrate.LoadMapping(path)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skipf("%s does not exist yet", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := []migrate.Table{
+		{Schema: "movielens", Name: "movies", Columns: []migrate.Column{{"movieId", "int"}, {"title", "varchar"}, {"genres", "varchar"}}},
+		{Schema: "movielens", Name: "links", Columns: []migrate.Column{{"movieId", "int"}, {"imdbId", "varchar"}, {"tmdbId", "int"}}},
+		{Schema: "movielens", Name: "ratings", Columns: []migrate.Column{{"userId", "int"}, {"movieId", "int"}, {"rating", "decimal"}, {"timestamp", "bigint"}}},
+		{Schema: "movielens", Name: "tags", Columns: []migrate.Column{{"userId", "int"}, {"movieId", "int"}, {"tag", "varchar"}, {"timestamp", "bigint"}}},
+	}
+	plans, err := m.Plan(tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTarget := map[string]*migrate.TablePlan{}
+	for _, p := range plans {
+		byTarget[p.Target] = p
+	}
+	for _, target := range []string{"ratings_t", "movies_t", "links_t", "tags_t"} {
+		if byTarget[target] == nil {
+			t.Errorf("no plan loads %s", target)
+		}
+	}
+	if p := byTarget["ratings_t"]; p != nil {
+		if p.PartitionKey.Name != "Id" || p.SortKey.Name != "movieId" {
+			t.Errorf("ratings_t keys %v %v, want Id and movieId", p.PartitionKey, p.SortKey)
+		}
+		item, err := p.Item(valuesByColumn(t, p, map[string]string{"userId": "1", "movieId": "31", "rating": "3.0", "timestamp": "1260759144"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := str(item, "Id"); got != "1X31" {
+			t.Errorf("Id = %q, want 1X31", got)
+		}
+		if got, _ := str(item, "rating"); got != "3.0" {
+			t.Errorf("rating = %q, want 3.0", got)
+		}
 	}
 }
