@@ -513,17 +513,55 @@ func compileWildcard(p string, literal bool) (*regexp.Regexp, error) {
 }
 
 // matches reports whether the rule's object-locator matches schema.table.
+// Patterns compiled by ParseMapping are reused; a rule built by hand is
+// compiled here without being modified (a bad pattern matches nothing, and
+// Plan reports it).
 func (r *Rule) matches(schema, table string) bool {
-	if r.schemaRE == nil || r.tableRE == nil {
-		var err error
-		if r.schemaRE, err = compileWildcard(r.Schema, r.Action == ActionExplicit); err != nil {
-			return false
-		}
-		if r.tableRE, err = compileWildcard(r.Table, r.Action == ActionExplicit); err != nil {
+	schemaRE, tableRE := r.schemaRE, r.tableRE
+	var err error
+	if schemaRE == nil {
+		if schemaRE, err = compileWildcard(r.Schema, r.Action == ActionExplicit); err != nil {
 			return false
 		}
 	}
-	return r.schemaRE.MatchString(schema) && r.tableRE.MatchString(table)
+	if tableRE == nil {
+		if tableRE, err = compileWildcard(r.Table, r.Action == ActionExplicit); err != nil {
+			return false
+		}
+	}
+	return schemaRE.MatchString(schema) && tableRE.MatchString(table)
+}
+
+// check validates a mapping that may have been built by hand rather than
+// parsed: every rule must be one this load implements.
+func (m *Mapping) check() error {
+	var errs []error
+	for i := range m.Rules {
+		r := &m.Rules[i]
+		var err error
+		switch {
+		case r.Type == RuleSelection && (r.Action == ActionInclude || r.Action == ActionExclude || r.Action == ActionExplicit):
+		case r.Type == RuleObjectMapping && r.Action == ActionMapRecordToRecord:
+			for _, am := range r.AttributeMappings {
+				if (am.Type != "" && am.Type != AttributeScalar) || (am.SubType != "" && am.SubType != SubTypeString && am.SubType != SubTypeNumber) {
+					err = fmt.Errorf("attribute %q of attribute-type %q attribute-sub-type %q: %w", am.Name, am.Type, am.SubType, ErrUnsupported)
+				}
+			}
+		default:
+			err = fmt.Errorf("rule-type %q rule-action %q: %w", r.Type, r.Action, ErrUnsupported)
+		}
+		if err == nil {
+			if _, perr := compileWildcard(r.Schema, r.Action == ActionExplicit); perr != nil {
+				err = perr
+			} else if _, perr := compileWildcard(r.Table, r.Action == ActionExplicit); perr != nil {
+				err = perr
+			}
+		}
+		if err != nil {
+			errs = append(errs, &RuleError{Index: i, ID: r.ID, Name: r.Name, Err: err})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Selects reports whether the selection rules choose schema.table: some
@@ -561,7 +599,7 @@ func (m *Mapping) rename(fromSchema, toSchema string, tables map[string]string) 
 	for i, r := range m.Rules {
 		if fromSchema != toSchema && r.Schema == fromSchema {
 			r.Schema = toSchema
-			r.schemaRE = nil
+			r.schemaRE, _ = compileWildcard(toSchema, r.Action == ActionExplicit)
 		}
 		if to, ok := tables[r.TargetTable]; ok && r.Type == RuleObjectMapping {
 			r.TargetTable = to

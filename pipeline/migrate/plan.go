@@ -87,6 +87,9 @@ var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 // The plans come in load order: higher load-order first, then by schema and
 // table name.
 func (m *Mapping) Plan(tables []Table) ([]*TablePlan, error) {
+	if err := m.check(); err != nil {
+		return nil, err
+	}
 	var plans []*TablePlan
 	var errs []error
 	targets := map[string]string{}

@@ -385,3 +385,24 @@ func TestFixturesMapping(t *testing.T) {
 		}
 	}
 }
+
+// A mapping built by hand is checked as a parsed one is: nothing is ignored.
+func TestPlanHandBuiltMapping(t *testing.T) {
+	m := &migrate.Mapping{Rules: []migrate.Rule{
+		{Type: "selection", ID: "1", Name: "all", Action: "include", Schema: "movielens", Table: "%"},
+		{Type: "object-mapping", ID: "2", Name: "doc", Action: "map-record-to-document", Schema: "movielens", Table: "movies", PartitionKey: "movieId"},
+	}}
+	_, err := m.Plan(movielensTables("movielens"))
+	var re *migrate.RuleError
+	if !errors.As(err, &re) || re.ID != "2" || !errors.Is(err, migrate.ErrUnsupported) {
+		t.Fatalf("err = %v, want an unsupported RuleError for rule 2", err)
+	}
+	m.Rules[1].Action = "map-record-to-record"
+	plans, err := m.Plan(movielensTables("movielens"))
+	if err == nil {
+		t.Fatalf("plans %v: the unmapped ratings table has a composite key and should fail", plans)
+	}
+	if !strings.Contains(err.Error(), "movielens.ratings") {
+		t.Errorf("err = %v, want it to name movielens.ratings", err)
+	}
+}

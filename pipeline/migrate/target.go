@@ -86,6 +86,9 @@ func waitActive(ctx context.Context, ddb *dynamodb.Client, name string) (*types.
 			return false, fmt.Errorf("table %s vanished while waiting for it to become ACTIVE", name)
 		}
 		desc = d
+		if d.TableStatus == types.TableStatusDeleting {
+			return false, fmt.Errorf("table %s is being deleted", name)
+		}
 		return d.TableStatus == types.TableStatusActive, nil
 	})
 	return desc, err
@@ -130,15 +133,22 @@ func createTable(ctx context.Context, ddb *dynamodb.Client, name string, pk, sk 
 	return checkKeySchema(desc, pk, sk)
 }
 
-// deleteTable deletes a table and waits until it is gone.
+// deleteTable deletes a table and waits until it is gone. A table being
+// created is waited for first; one being deleted is only waited for.
 func deleteTable(ctx context.Context, ddb *dynamodb.Client, name string) error {
-	if _, err := waitActive(ctx, ddb, name); err != nil {
+	desc, err := describeTable(ctx, ddb, name)
+	if err != nil || desc == nil {
 		return err
 	}
-	if _, err := ddb.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
-		var nf *types.ResourceNotFoundException
-		if !errors.As(err, &nf) {
-			return fmt.Errorf("delete table %s: %w", name, err)
+	if desc.TableStatus != types.TableStatusDeleting {
+		if _, err := waitActive(ctx, ddb, name); err != nil {
+			return err
+		}
+		if _, err := ddb.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
+			var nf *types.ResourceNotFoundException
+			if !errors.As(err, &nf) {
+				return fmt.Errorf("delete table %s: %w", name, err)
+			}
 		}
 	}
 	return waitGone(ctx, ddb, name)
@@ -181,6 +191,12 @@ func (l *loader) prepare(ctx context.Context, name string, pk, sk KeyAttribute, 
 	desc, err := describeTable(ctx, l.ddb, name)
 	if err != nil {
 		return err
+	}
+	if desc != nil && desc.TableStatus == types.TableStatusDeleting {
+		if err := waitGone(ctx, l.ddb, name); err != nil {
+			return err
+		}
+		desc = nil
 	}
 	if desc == nil {
 		l.log.Info("create table", "stage", "migrate", "table", name)
