@@ -68,7 +68,13 @@ func WithS3Dir(dir string) Option { return func(c *config) { c.s3Dir = dir } }
 func WithFaults(f fault.Config) Option { return func(c *config) { c.faults = f } }
 
 // WithLogger sets the logger for requests and background work; the default discards.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.log = l
+		}
+	}
+}
 
 // WithClock sets the time source of every service.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }

@@ -1,24 +1,227 @@
 //go:build mage
 
-// Targets of the MovieLens data-lake pipeline. Run `go tool mage -l` to list them.
+// Targets of the MovieLens data-lake pipeline. `go tool mage -l` lists them;
+// `go tool mage settings` lists the environment variables they read.
 package main
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 
+	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
+
+	"github.com/mldatalake/mldatalake/emulation/env"
+	"github.com/mldatalake/mldatalake/integration/harness"
 )
+
+// Default is what `go tool mage` runs without a target.
+var Default = E2e
+
+func logger() *slog.Logger {
+	level := slog.LevelInfo
+	if os.Getenv("PIPELINE_LOG") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func settings() (harness.Settings, error) {
+	return harness.Load(nil)
+}
+
+// interruptible returns ctx cancelled by Ctrl-C or SIGTERM.
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+// E2e brings up the environment, seeds MySQL, runs every stage, verifies and exports the outputs, and tears down.
+func E2e(ctx context.Context) error {
+	ctx, stop := interruptible(ctx)
+	defer stop()
+	s, err := settings()
+	if err != nil {
+		return err
+	}
+	log := logger()
+	e, err := harness.OpenEnv(ctx, s, log)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	for _, n := range e.Notes {
+		fmt.Println(n)
+	}
+	r := harness.NewRunner(s, e, log, os.Stdout)
+	rep, runErr := r.E2E(ctx)
+	rep.WriteSummary(os.Stdout)
+	if err := rep.WriteFiles(s.OutDir); err != nil {
+		return fmt.Errorf("write reports: %w", err)
+	}
+	fmt.Printf("reports: %s/report.json, %s/junit.xml\n", s.OutDir, s.OutDir)
+	return runErr
+}
+
+// Up brings the environment up and leaves it running for inspection; on the embedded target it serves until Ctrl-C.
+func Up(ctx context.Context) error {
+	ctx, stop := interruptible(ctx)
+	defer stop()
+	s, err := settings()
+	if err != nil {
+		return err
+	}
+	return harness.Up(ctx, s, logger(), os.Stdout)
+}
+
+// Down deletes what the pipeline created on the target (guarded on real AWS), or stops compose's LocalStack.
+func Down(ctx context.Context) error {
+	return withStageEnv(ctx, func(ctx context.Context, s harness.Settings, r *harness.Runner) error {
+		return harness.Down(ctx, s, r.Env, os.Stdout)
+	})
+}
+
+// Plan prints what e2e would create and what it would delete, without doing it.
+func Plan() error {
+	s, err := settings()
+	if err != nil {
+		return err
+	}
+	harness.Plan(s, os.Stdout)
+	return nil
+}
+
+// Settings lists the environment variables (and config-file keys) the targets read, with their defaults.
+func Settings() {
+	fmt.Print("Settings (environment variables, or KEY=VALUE lines in $PIPELINE_CONFIG or ./pipeline.env):\n\n", harness.Help())
+}
+
+// withStageEnv opens the environment a single stage runs against: the
+// endpoint `up` printed, LocalStack or AWS. The embedded environment lives in
+// `up`'s process, so a single stage cannot start its own.
+func withStageEnv(ctx context.Context, fn func(context.Context, harness.Settings, *harness.Runner) error) error {
+	ctx, stop := interruptible(ctx)
+	defer stop()
+	s, err := settings()
+	if err != nil {
+		return err
+	}
+	if s.Target == env.Auto && os.Getenv("AWS_ENDPOINT_URL") != "" {
+		s.Target = env.Endpoint
+	}
+	if s.Target == env.Auto || s.Target == env.Embedded {
+		return fmt.Errorf("single stages run against a running environment: start `go tool mage up` and export what it prints (PIPELINE_TARGET=endpoint, AWS_ENDPOINT_URL, MYSQL_DSN), or use `go tool mage e2e`")
+	}
+	log := logger()
+	e, err := harness.OpenEnv(ctx, s, log)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	return fn(ctx, s, harness.NewRunner(s, e, log, os.Stdout))
+}
+
+func runStage(ctx context.Context, name string, fn func(*harness.Runner, context.Context) error) error {
+	return withStageEnv(ctx, func(ctx context.Context, _ harness.Settings, r *harness.Runner) error {
+		if err := fn(r, ctx); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// Seed prepares the dataset (FIXTURE_SCALE or MOVIELENS_DIR) and loads it into the MySQL source.
+func Seed(ctx context.Context) error {
+	return runStage(ctx, "seed", func(r *harness.Runner, ctx context.Context) error {
+		rep, err := r.Seed(ctx)
+		fmt.Printf("seed: %d rows loaded, %d rejected\n", rep.Written, rep.Rejected)
+		return err
+	})
+}
+
+// Migrate runs the DMS-style full load from MySQL into DynamoDB.
+func Migrate(ctx context.Context) error {
+	return runStage(ctx, "migrate", func(r *harness.Runner, ctx context.Context) error {
+		rep, err := r.Migrate(ctx)
+		fmt.Printf("migrate: %d rows read, %d items written, %d exceptions\n", rep.Read, rep.Written, rep.Rejected)
+		return err
+	})
+}
+
+// Stage uploads the raw dataset files to the bucket (data/...).
+func Stage(ctx context.Context) error {
+	return runStage(ctx, "stage", func(r *harness.Runner, ctx context.Context) error {
+		rep, err := r.Stage(ctx)
+		fmt.Printf("stage: %d files uploaded\n", rep.Written)
+		return err
+	})
+}
+
+// Stream produces the new ratings to Kinesis and waits until Firehose has delivered them to S3.
+func Stream(ctx context.Context) error {
+	return runStage(ctx, "stream", func(r *harness.Runner, ctx context.Context) error {
+		rep, err := r.Stream(ctx)
+		fmt.Printf("stream: %d records produced, %d delivered, %d retried\n", rep.Written, rep.Tables["delivered"].Written, rep.Retried)
+		return err
+	})
+}
+
+// Catalog crawls the stream's S3 prefix and the DynamoDB tables into the catalog.
+func Catalog(ctx context.Context) error {
+	return runStage(ctx, "catalog", func(r *harness.Runner, ctx context.Context) error {
+		rep, err := r.Catalog(ctx)
+		fmt.Printf("catalog: %d tables crawled\n", len(rep.Tables))
+		return err
+	})
+}
+
+// ETL runs the Glue job in DuckDB and writes the training CSVs to S3.
+func ETL(ctx context.Context) error {
+	return runStage(ctx, "etl", func(r *harness.Runner, ctx context.Context) error {
+		rep, err := r.ETL(ctx)
+		fmt.Printf("etl: %d rows in, %d rows out, %d rejected\n", rep.Read, rep.Written, rep.Rejected)
+		return err
+	})
+}
+
+// Verify asserts the training CSVs in S3 and exports them to OUT_DIR/trainingdata.
+func Verify(ctx context.Context) error {
+	return runStage(ctx, "verify", func(r *harness.Runner, ctx context.Context) error {
+		res, err := r.Verify(ctx)
+		if err != nil {
+			return err
+		}
+		files, err := r.Export(ctx, res)
+		for name, f := range files {
+			fmt.Printf("output %-10s %s\n", name, f)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Printf("verify: %d assertions, %d failed\n", len(res.Assertions), len(res.Failed()))
+		return res.Err()
+	})
+}
+
+// Emulator serves the standalone AWS emulator on 127.0.0.1:4566 until interrupted (LISTEN overrides the address).
+func Emulator() error {
+	addr := os.Getenv("LISTEN")
+	if addr == "" {
+		addr = harness.UpAWSAddr
+	}
+	return sh.RunV("go", "run", "./emulation/cmd/awsemu", "-listen", addr)
+}
 
 // Test runs every test: go test ./...
 func Test() error {
 	return sh.RunV("go", "test", "./...")
 }
 
-// Emulator serves the AWS emulator on 127.0.0.1:4566 until interrupted (LISTEN overrides the address).
-func Emulator() error {
-	addr := os.Getenv("LISTEN")
-	if addr == "" {
-		addr = "127.0.0.1:4566"
-	}
-	return sh.RunV("go", "run", "./emulation/cmd/awsemu", "-listen", addr)
+// Bench runs the benchmarks and writes the results to bench/results.txt.
+func Bench(ctx context.Context) error {
+	mg.CtxDeps(ctx)
+	return harness.Bench(ctx, "bench/results.txt", os.Stdout)
 }

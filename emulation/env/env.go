@@ -93,7 +93,13 @@ type options struct {
 }
 
 // WithLogger sets the logger; the default discards.
-func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.log = l
+		}
+	}
+}
 
 // WithFaults turns on the embedded emulator's fault injection.
 func WithFaults(f fault.Config) Option { return func(o *options) { o.faults = f } }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mldatalake/mldatalake/emulation/env"
 	"github.com/mldatalake/mldatalake/emulation/fault"
+	"github.com/mldatalake/mldatalake/fixtures/generate"
 	"github.com/mldatalake/mldatalake/pipeline"
 )
 
@@ -55,7 +56,7 @@ type Settings struct {
 var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_TARGET", "auto", "auto, embedded, localstack, endpoint or aws"},
 	{"FIXTURE_SCALE", "workshop", "generated dataset size: tiny, workshop, 1m or 20m"},
-	{"FIXTURE_SEED", "1", "seed of the generated dataset"},
+	{"FIXTURE_SEED", strconv.FormatUint(generate.DefaultSeed, 10), "seed of the generated dataset"},
 	{"MOVIELENS_DIR", "", "a MovieLens-format directory to use instead of generated data"},
 	{"MYSQL_DSN", "", "an existing MySQL server to use as the source, e.g. root@tcp(127.0.0.1:3306)/"},
 	{"OUT_DIR", "out", "where outputs, reports and rejects are written"},
@@ -74,7 +75,7 @@ var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_CATALOG_DATABASE", pipeline.DefaultCatalogDatabase, "crawler catalog database"},
 	{"PIPELINE_FIREHOSE_ROLE_ARN", "", "IAM role Firehose assumes (required on aws)"},
 	{"PIPELINE_SHARDS", "2", "Kinesis shards"},
-	{"PIPELINE_BUFFER_INTERVAL", "5s", "Firehose buffering interval"},
+	{"PIPELINE_BUFFER_INTERVAL", "1s", "Firehose buffering interval (0s to 900s)"},
 	{"PIPELINE_MAPPING", "", "DMS table-mapping file (default: the workshop's)"},
 	{"PIPELINE_MAX_REJECTS", "0", "bad source rows tolerated before the load fails"},
 }

@@ -22,7 +22,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Target != env.Auto || s.Scale != "workshop" || s.OutDir != "out" || s.Names.Bucket != "ml-data-lake" ||
-		s.Names.Stream != "gc_stream" || s.BufferInterval != 5*time.Second || s.Faults.Enabled() {
+		s.Names.Stream != "gc_stream" || s.BufferInterval != time.Second || s.Faults.Enabled() {
 		t.Errorf("defaults: %+v", s)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/mldatalake/mldatalake/pipeline"
+	"github.com/mldatalake/mldatalake/pipeline/catalog"
 )
 
 //go:embed sql/*.sql
@@ -266,17 +268,50 @@ type stagedFile struct {
 	URI  string
 }
 
-// loadStream stages the lines of the downloaded stream objects in src_stream.
+// loadStream stages the non-blank lines of the downloaded stream objects in
+// src_stream through DuckDB's Appender, one object at a time, each line with
+// its origin "<uri>:<line number>". Reading line by line keeps memory flat
+// however large an object is.
 func (j *job) loadStream(ctx context.Context, files []stagedFile) error {
-	if len(files) == 0 {
-		return nil
-	}
-	for _, f := range files {
-		if _, err := j.conn.ExecContext(ctx, `INSERT INTO stream_files VALUES (?, ?)`, f.Path, f.URI); err != nil {
-			return fmt.Errorf("record stream file %s: %w", f.URI, err)
+	return j.conn.Raw(func(dc any) (err error) {
+		conn, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("DuckDB connection is a %T", dc)
 		}
+		app, err := duckdb.NewAppender(conn, "temp", "main", "src_stream")
+		if err != nil {
+			return fmt.Errorf("appender for the stream: %w", err)
+		}
+		defer func() {
+			if cerr := app.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("flush the stream: %w", cerr))
+			}
+		}()
+		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := appendLines(app, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func appendLines(app *duckdb.Appender, f stagedFile) error {
+	r, err := os.Open(f.Path)
+	if err != nil {
+		return fmt.Errorf("stream object %s: %w", f.URI, err)
 	}
-	return j.exec(ctx, "stream_load.sql")
+	defer r.Close()
+	err = catalog.EachLine(r, func(n int64, line []byte) error {
+		return app.AppendRow(f.URI+":"+strconv.FormatInt(n, 10), string(line))
+	})
+	if err != nil {
+		return fmt.Errorf("stage stream object %s: %w", f.URI, err)
+	}
+	return nil
 }
 
 // counts are the rows of each input, each output and the rejects.

@@ -123,6 +123,6 @@ func (d *deliveryCounter) wait(ctx context.Context, want int64, timeout time.Dur
 			return d.total, ctx.Err()
 		case <-time.After(delay):
 		}
-		delay = min(delay*3/2, 3*time.Second)
+		delay = min(delay*3/2, time.Second)
 	}
 }

@@ -23,9 +23,6 @@ CREATE OR REPLACE TEMP MACRO json_field(j, name) AS
 -- VARCHAR) and 'stream' (the Firehose objects' lines, in src_stream).
 CREATE OR REPLACE TEMP TABLE sources (source VARCHAR, table_name VARCHAR, location VARCHAR);
 
--- The staged stream objects: local path and S3 URI of each.
-CREATE OR REPLACE TEMP TABLE stream_files (path VARCHAR, uri VARCHAR);
-
 -- Every non-blank line of the stream objects; origin is "s3://bucket/key:line".
 CREATE OR REPLACE TEMP TABLE src_stream (origin VARCHAR, line VARCHAR);
 

@@ -1,0 +1,272 @@
+package integration_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mldatalake/mldatalake/emulation"
+	"github.com/mldatalake/mldatalake/emulation/env"
+	"github.com/mldatalake/mldatalake/fixtures/generate"
+	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/pipeline"
+)
+
+// settings loads the harness settings from vars alone (not the process
+// environment), with a fresh OUT_DIR.
+func settings(t testing.TB, vars map[string]string) harness.Settings {
+	t.Helper()
+	m := map[string]string{"OUT_DIR": t.TempDir(), "FIXTURE_SCALE": "tiny", "PIPELINE_BUFFER_INTERVAL": "1s"}
+	for k, v := range vars {
+		m[k] = v
+	}
+	s, err := harness.Load(func(k string) string { return m[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// runE2E opens the environment and runs the whole pipeline.
+func runE2E(t testing.TB, s harness.Settings) *harness.Report {
+	t.Helper()
+	e, err := harness.OpenEnv(t.Context(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	rep, err := harness.NewRunner(s, e, nil, io.Discard).E2E(t.Context())
+	if err != nil {
+		var b strings.Builder
+		rep.WriteSummary(&b)
+		t.Fatalf("e2e on %s: %v\n%s", s.Target, err, b.String())
+	}
+	return rep
+}
+
+// checkReport asserts what every successful run must show.
+func checkReport(t *testing.T, s harness.Settings, rep *harness.Report) {
+	t.Helper()
+	if !rep.Succeeded || rep.Verify == nil || len(rep.Verify.Failed()) > 0 {
+		t.Fatalf("run did not succeed: %s", rep.Error)
+	}
+	names := map[string]bool{}
+	for _, a := range rep.Verify.Assertions {
+		names[a.Name] = true
+	}
+	for _, want := range []string{"rating_new/contents", "movies_new/contents", "links_new/contents",
+		"counts/stream produced = delivered", "counts/rating_new rows"} {
+		if !names[want] {
+			t.Errorf("assertion %s did not run", want)
+		}
+	}
+	for _, out := range []string{pipeline.RatingNew, pipeline.MoviesNew, pipeline.LinksNew} {
+		files, _ := filepath.Glob(filepath.Join(s.OutDir, "trainingdata", out, "*.csv"))
+		if len(files) != 1 {
+			t.Errorf("OUT_DIR/trainingdata/%s holds %v, want one CSV", out, files)
+		}
+	}
+	var onDisk harness.Report
+	b, err := os.ReadFile(filepath.Join(s.OutDir, "report.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &onDisk)
+	}
+	if err != nil || !onDisk.Succeeded {
+		t.Errorf("report.json: %v (succeeded %v)", err, onDisk.Succeeded)
+	}
+	if junit, err := os.ReadFile(filepath.Join(s.OutDir, "junit.xml")); err != nil || !strings.Contains(string(junit), `failures="0"`) {
+		t.Errorf("junit.xml: %v", err)
+	}
+}
+
+func writeReports(t *testing.T, s harness.Settings, rep *harness.Report) {
+	t.Helper()
+	if err := rep.WriteFiles(s.OutDir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestE2EEmbedded(t *testing.T) {
+	s := settings(t, map[string]string{"PIPELINE_TARGET": "embedded"})
+	rep := runE2E(t, s)
+	writeReports(t, s, rep)
+	checkReport(t, s, rep)
+	if rep.Target != "embedded" {
+		t.Errorf("target %q", rep.Target)
+	}
+}
+
+func TestE2EWithFaults(t *testing.T) {
+	s := settings(t, map[string]string{"PIPELINE_TARGET": "embedded",
+		"EMULATOR_FAULTS": "throttle=0.05,partial=0.1,error5xx=0.02,seed=7"})
+	rep := runE2E(t, s)
+	writeReports(t, s, rep)
+	checkReport(t, s, rep)
+	var retried int64
+	for _, st := range rep.Stages {
+		retried += st.Retried
+	}
+	if retried == 0 {
+		t.Error("no stage retried anything under fault injection")
+	}
+}
+
+func TestE2EMariaDB(t *testing.T) {
+	dsn := os.Getenv("MYSQL_DSN")
+	if dsn == "" {
+		t.Skip("MYSQL_DSN is not set: skipping the run with MariaDB as the source (.ci/run sets it)")
+	}
+	s := settings(t, map[string]string{"PIPELINE_TARGET": "embedded", "MYSQL_DSN": dsn})
+	// A schema of its own, so parallel packages using MariaDB do not collide.
+	s.Names.SourceSchema = "movielens_e2e"
+	rep := runE2E(t, s)
+	writeReports(t, s, rep)
+	checkReport(t, s, rep)
+}
+
+func TestE2EEndpoint(t *testing.T) {
+	srv := emulation.NewTestServer(t)
+	embedded, err := env.Open(t.Context(), env.Embedded, env.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { embedded.Close() })
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	s := settings(t, map[string]string{"PIPELINE_TARGET": "endpoint", "MYSQL_DSN": embedded.MySQLDSN})
+	rep := runE2E(t, s)
+	writeReports(t, s, rep)
+	checkReport(t, s, rep)
+}
+
+// TestE2EMovieLensDir runs on a MovieLens-format directory with its own
+// ratings-partial-load.csv: verify compares the outputs with the Glue job's
+// transforms applied to exactly those files.
+func TestE2EMovieLensDir(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := generate.Generate(t.Context(), dir, generate.Tiny, generate.WithSeed(99)); err != nil {
+		t.Fatal(err)
+	}
+	// Move the last two ratings into ratings-partial-load.csv.
+	b, err := os.ReadFile(filepath.Join(dir, "ratings.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(string(b), "\n"), "\n")
+	keep, partial := lines[:len(lines)-2], lines[len(lines)-2:]
+	os.WriteFile(filepath.Join(dir, "ratings.csv"), []byte(strings.Join(keep, "")), 0o644)
+	os.WriteFile(filepath.Join(dir, "ratings-partial-load.csv"), []byte(lines[0]+strings.Join(partial, "")+"\n"), 0o644)
+
+	s := settings(t, map[string]string{"PIPELINE_TARGET": "embedded", "MOVIELENS_DIR": dir})
+	rep := runE2E(t, s)
+	writeReports(t, s, rep)
+	checkReport(t, s, rep)
+	if rep.Dataset != dir {
+		t.Errorf("dataset %q, want %q", rep.Dataset, dir)
+	}
+	var streamed int64
+	for _, st := range rep.Stages {
+		if st.Stage == "stream" {
+			streamed = st.Written
+		}
+	}
+	if streamed != 2 {
+		t.Errorf("streamed %d records, want the 2 of ratings-partial-load.csv", streamed)
+	}
+}
+
+func TestE2ELocalStack(t *testing.T) {
+	if err := env.DockerAvailable(t.Context()); err != nil {
+		t.Skipf("skipping the LocalStack run: %v", err)
+	}
+	s := settings(t, map[string]string{"PIPELINE_TARGET": "localstack"})
+	rep := runE2E(t, s)
+	writeReports(t, s, rep)
+	checkReport(t, s, rep)
+}
+
+// awsPosedByEmulator writes a shared config whose profile points every
+// service at srv, so the aws target reaches the emulator as if it were AWS.
+func awsPosedByEmulator(t *testing.T, srv *emulation.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "config"), []byte("[profile lake]\nregion = us-east-1\nendpoint_url = "+srv.URL+"\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "credentials"), []byte("[lake]\naws_access_key_id = AKIDTEST\naws_secret_access_key = secret\n"), 0o600)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_PROFILE"} {
+		t.Setenv(k, "")
+	}
+}
+
+func TestAWSMissingProfileFailsAtOnce(t *testing.T) {
+	awsPosedByEmulator(t, emulation.NewTestServer(t))
+	s := settings(t, map[string]string{"PIPELINE_TARGET": "aws", "AWS_PROFILE": "no-such-profile",
+		"PIPELINE_FIREHOSE_ROLE_ARN": "arn:aws:iam::123456789012:role/firehose"})
+	_, err := harness.OpenEnv(t.Context(), s, nil)
+	if err == nil || !strings.Contains(err.Error(), `"no-such-profile"`) {
+		t.Fatalf("err = %v, want one naming the profile", err)
+	}
+}
+
+// TestAWSDestructiveStepsRefused: against "real AWS" (the emulator behind a
+// profile's endpoint_url), without PIPELINE_ALLOW_DESTROY and the prefix,
+// down is refused and migrate loads into the existing table instead of
+// dropping it.
+func TestAWSDestructiveStepsRefused(t *testing.T) {
+	srv := emulation.NewTestServer(t)
+	awsPosedByEmulator(t, srv)
+	s := settings(t, map[string]string{"PIPELINE_TARGET": "aws", "AWS_PROFILE": "lake",
+		"PIPELINE_FIREHOSE_ROLE_ARN": "arn:aws:iam::123456789012:role/firehose"})
+	e, err := harness.OpenEnv(t.Context(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	if e.Target != env.AWS || aws.ToString(e.AWS.BaseEndpoint) != srv.URL {
+		t.Fatalf("target %s endpoint %q; want aws through %s", e.Target, aws.ToString(e.AWS.BaseEndpoint), srv.URL)
+	}
+
+	err = harness.Down(t.Context(), s, e, io.Discard)
+	if !errors.Is(err, harness.ErrDestroyRefused) || !strings.Contains(err.Error(), "PIPELINE_ALLOW_DESTROY=1") {
+		t.Errorf("down: err = %v, want a refusal naming PIPELINE_ALLOW_DESTROY=1", err)
+	}
+
+	// A table that exists before the run, with an item of its own.
+	ddb := dynamodb.NewFromConfig(e.AWS)
+	ctx := context.Background()
+	if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("movies_t"),
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("movieId"), AttributeType: ddbtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("genres"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("movieId"), KeyType: ddbtypes.KeyTypeHash}, {AttributeName: aws.String("genres"), KeyType: ddbtypes.KeyTypeRange}},
+		BillingMode:          ddbtypes.BillingModePayPerRequest}); err != nil {
+		t.Fatal(err)
+	}
+	keep := map[string]ddbtypes.AttributeValue{"movieId": &ddbtypes.AttributeValueMemberS{Value: "999999"}, "genres": &ddbtypes.AttributeValueMemberS{Value: "Keep"}}
+	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("movies_t"), Item: keep}); err != nil {
+		t.Fatal(err)
+	}
+	r := harness.NewRunner(s, e, nil, io.Discard)
+	if _, err := r.Seed(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// DO_NOTHING loads into the existing table; DMS's validation then
+	// counts the foreign item and says so.
+	if _, err := r.Migrate(t.Context()); err == nil || !strings.Contains(err.Error(), "movies_t has 11 items") {
+		t.Errorf("migrate: err = %v, want the validation to count the item it did not drop", err)
+	}
+	out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("movies_t"), Key: keep})
+	if err != nil || out.Item == nil {
+		t.Errorf("the existing item is gone (%v): migrate dropped a table on real AWS without the guard", err)
+	}
+}

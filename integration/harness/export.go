@@ -1,0 +1,90 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/mldatalake/mldatalake/pipeline"
+	"github.com/mldatalake/mldatalake/pipeline/verify"
+)
+
+// Export downloads each output CSV that verify found to
+// OUT_DIR/trainingdata/<output>/<file>.csv, replacing what an earlier run
+// left there, and returns the paths by output name.
+func (r *Runner) Export(ctx context.Context, res *verify.Result) (map[string]string, error) {
+	if res == nil || len(res.Keys) == 0 {
+		return nil, errNoOutputs
+	}
+	c := pipeline.NewClients(r.Env.AWS).S3
+	files := map[string]string{}
+	for name, key := range res.Keys {
+		dir := filepath.Join(r.Settings.OutDir, "trainingdata", name)
+		if err := os.RemoveAll(dir); err != nil {
+			return files, err
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return files, err
+		}
+		dst := filepath.Join(dir, path.Base(key))
+		if err := download(ctx, c, r.Settings.Names.Bucket, key, dst); err != nil {
+			return files, err
+		}
+		files[name] = dst
+	}
+	return files, nil
+}
+
+func download(ctx context.Context, c *s3.Client, bucket, key, dst string) error {
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return fmt.Errorf("download s3://%s/%s: %w", bucket, key, err)
+	}
+	defer out.Body.Close()
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, out.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("download s3://%s/%s: %w", bucket, key, err)
+	}
+	return f.Close()
+}
+
+// deletePrefix deletes every object under prefix; a missing bucket is nothing to delete.
+func deletePrefix(ctx context.Context, cfg aws.Config, bucket, prefix string) error {
+	c := pipeline.NewClients(cfg).S3
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			var nb *types.NoSuchBucket
+			if asErr(err, &nb) {
+				return nil
+			}
+			return fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
+		}
+		if len(page.Contents) == 0 {
+			continue
+		}
+		var ids []types.ObjectIdentifier
+		for _, o := range page.Contents {
+			ids = append(ids, types.ObjectIdentifier{Key: o.Key})
+		}
+		if _, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}}); err != nil {
+			return fmt.Errorf("delete under s3://%s/%s: %w", bucket, prefix, err)
+		}
+	}
+	return nil
+}
+
+func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
