@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -95,6 +96,11 @@ func writeReports(t *testing.T, s harness.Settings, rep *harness.Report) {
 	}
 }
 
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestE2EEmbedded runs the tiny dataset through every stage and compares the
+// three exported outputs with testdata/<output>.csv.golden (refresh with
+// -update and read the diff by eye).
 func TestE2EEmbedded(t *testing.T) {
 	s := settings(t, map[string]string{"PIPELINE_TARGET": "embedded"})
 	rep := runE2E(t, s)
@@ -102,6 +108,26 @@ func TestE2EEmbedded(t *testing.T) {
 	checkReport(t, s, rep)
 	if rep.Target != "embedded" {
 		t.Errorf("target %q", rep.Target)
+	}
+	for _, out := range []string{pipeline.RatingNew, pipeline.MoviesNew, pipeline.LinksNew} {
+		got, err := os.ReadFile(rep.Outputs[out])
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", out+".csv.golden")
+		if *update {
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s differs from %s:\n%s\nwant:\n%s", rep.Outputs[out], golden, got, want)
+		}
 	}
 }
 
