@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -63,28 +64,23 @@ func download(ctx context.Context, c *s3.Client, bucket, key, dst string) error 
 // deletePrefix deletes every object under prefix; a missing bucket is nothing to delete.
 func deletePrefix(ctx context.Context, cfg aws.Config, bucket, prefix string) error {
 	c := pipeline.NewClients(cfg).S3
-	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			var nb *types.NoSuchBucket
-			if asErr(err, &nb) {
-				return nil
-			}
-			return fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
-		}
-		if len(page.Contents) == 0 {
-			continue
-		}
-		var ids []types.ObjectIdentifier
-		for _, o := range page.Contents {
-			ids = append(ids, types.ObjectIdentifier{Key: o.Key})
-		}
-		if _, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}}); err != nil {
+	var ids []types.ObjectIdentifier
+	err := pipeline.EachObject(ctx, c, bucket, prefix, func(o types.Object) error {
+		ids = append(ids, types.ObjectIdentifier{Key: o.Key})
+		return nil
+	})
+	var nb *types.NoSuchBucket
+	if errors.As(err, &nb) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// DeleteObjects takes at most 1,000 keys.
+	for chunk := range slices.Chunk(ids, 1000) {
+		if _, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: chunk, Quiet: aws.Bool(true)}}); err != nil {
 			return fmt.Errorf("delete under s3://%s/%s: %w", bucket, prefix, err)
 		}
 	}
 	return nil
 }
-
-func asErr[T error](err error, target *T) bool { return errors.As(err, target) }

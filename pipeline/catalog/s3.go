@@ -14,7 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/mldatalake/mldatalake/pipeline"
 )
 
 // S3API is the part of the S3 client the crawler and the ETL read with.
@@ -57,21 +60,13 @@ func Hidden(key string) bool {
 // order, following continuation tokens.
 func ListObjects(ctx context.Context, api S3API, bucket, prefix string) ([]Object, error) {
 	var objs []Object
-	p := s3.NewListObjectsV2Paginator(api, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
-		}
-		for _, o := range page.Contents {
-			key := aws.ToString(o.Key)
-			if Hidden(key) {
-				continue
-			}
+	err := pipeline.EachObject(ctx, api, bucket, prefix, func(o types.Object) error {
+		if key := aws.ToString(o.Key); !Hidden(key) {
 			objs = append(objs, Object{Key: key, Size: aws.ToInt64(o.Size)})
 		}
-	}
-	return objs, nil
+		return nil
+	})
+	return objs, err
 }
 
 // Decompress returns a reader of r's content, gunzipped when r starts with

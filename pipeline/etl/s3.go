@@ -12,9 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/mldatalake/mldatalake/pipeline"
 	"github.com/mldatalake/mldatalake/pipeline/catalog"
 )
 
@@ -96,17 +98,11 @@ type s3API interface {
 // listAll lists every key under prefix, hidden ones too.
 func listAll(ctx context.Context, api s3.ListObjectsV2APIClient, bucket, prefix string) ([]string, error) {
 	var keys []string
-	p := s3.NewListObjectsV2Paginator(api, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
-		}
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
-	}
-	return keys, nil
+	err := pipeline.EachObject(ctx, api, bucket, prefix, func(o types.Object) error {
+		keys = append(keys, aws.ToString(o.Key))
+		return nil
+	})
+	return keys, err
 }
 
 func localFile(dir, name string) string { return filepath.Join(dir, name) }

@@ -12,6 +12,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/mldatalake/mldatalake/pipeline"
 )
 
 // deliveryCounter counts the records Firehose has written under a prefix,
@@ -36,19 +39,7 @@ func (d *deliveryCounter) baseline(ctx context.Context) error {
 func (d *deliveryCounter) objects() int { return len(d.counted) }
 
 func (d *deliveryCounter) list(ctx context.Context, fn func(key string) error) error {
-	p := s3.NewListObjectsV2Paginator(d.s3, &s3.ListObjectsV2Input{Bucket: aws.String(d.bucket), Prefix: aws.String(d.prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list s3://%s/%s: %w", d.bucket, d.prefix, err)
-		}
-		for _, o := range page.Contents {
-			if err := fn(aws.ToString(o.Key)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return pipeline.EachObject(ctx, d.s3, d.bucket, d.prefix, func(o types.Object) error { return fn(aws.ToString(o.Key)) })
 }
 
 // poll reads the objects that appeared since the last poll.

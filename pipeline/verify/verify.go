@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/mldatalake/mldatalake/pipeline"
 )
@@ -147,21 +148,17 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (*Result, error) {
 func findOutput(ctx context.Context, c *s3.Client, bucket, prefix string) (string, error) {
 	var keys []string
 	success := false
-	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return "", fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
+	err := pipeline.EachObject(ctx, c, bucket, prefix, func(o types.Object) error {
+		switch k := aws.ToString(o.Key); {
+		case strings.HasSuffix(k, "/_SUCCESS"):
+			success = true
+		case strings.HasSuffix(k, ".csv"):
+			keys = append(keys, k)
 		}
-		for _, o := range page.Contents {
-			k := aws.ToString(o.Key)
-			switch {
-			case strings.HasSuffix(k, "/_SUCCESS"):
-				success = true
-			case strings.HasSuffix(k, ".csv"):
-				keys = append(keys, k)
-			}
-		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	if len(keys) != 1 {
 		return "", fmt.Errorf("s3://%s/%s holds %d CSV files %v, want exactly one", bucket, prefix, len(keys), keys)
