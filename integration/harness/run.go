@@ -14,6 +14,7 @@ import (
 
 	"github.com/mldatalake/mldatalake/emulation/env"
 	"github.com/mldatalake/mldatalake/fixtures/dms"
+	"github.com/mldatalake/mldatalake/fixtures/movielens"
 	"github.com/mldatalake/mldatalake/fixtures/sqlsource"
 	"github.com/mldatalake/mldatalake/pipeline"
 	"github.com/mldatalake/mldatalake/pipeline/catalog"
@@ -110,9 +111,18 @@ func (r *Runner) Seed(ctx context.Context) (pipeline.Report, error) {
 		rep.Rejected += int64(c.Rejected)
 		rep.Tables[name] = pipeline.TableCounts{Read: int64(c.Read), Written: int64(c.Written), Rejected: int64(c.Rejected)}
 	}
+	// Prepare already rejected what it could see; rows the load itself
+	// refuses (a key the server holds twice) go to rejects/load.csv.
+	loadRejects, err := movielens.CreateRejects(filepath.Join(r.Settings.OutDir, "rejects", "load.csv"))
+	if err != nil {
+		return rep, err
+	}
 	lr, err := sqlsource.Load(ctx, r.Env.MySQLDSN, ds.Prepared.Dir,
 		sqlsource.WithSchema(r.Settings.Names.SourceSchema), sqlsource.WithThreshold(r.Settings.MaxRejects),
-		sqlsource.WithLogger(r.Log))
+		sqlsource.WithRejects(loadRejects), sqlsource.WithLogger(r.Log))
+	if cerr := loadRejects.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return rep, fmt.Errorf("seed: load %s into MySQL: %w", ds.Prepared.Dir, err)
 	}
