@@ -142,5 +142,25 @@ func WriteError(w http.ResponseWriter, proto Protocol, e *Error) {
 	WriteJSON(w, proto, e.Status, struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
-	}{proto.TypePrefix + e.Code, e.Message})
+	}{proto.typeName(e.Code), e.Message})
+}
+
+// coralCodes are the errors AWS's request framework (Coral) raises before a
+// service sees the request; DynamoDB names them in Coral's namespaces.
+var coralCodes = map[string]string{
+	CodeValidation:            "com.amazon.coral.validate#",
+	CodeSerialization:         "com.amazon.coral.service#",
+	CodeUnknownOperation:      "com.amazon.coral.service#",
+	CodeMissingAuthentication: "com.amazon.coral.service#",
+}
+
+// typeName is the `__type` of an error code in this protocol.
+func (p Protocol) typeName(code string) string {
+	if p.TypePrefix == "" {
+		return code
+	}
+	if ns, ok := coralCodes[code]; ok {
+		return ns + code
+	}
+	return p.TypePrefix + code
 }
