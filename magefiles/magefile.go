@@ -210,7 +210,7 @@ func Verify(ctx context.Context) error {
 func Emulator() error {
 	addr := os.Getenv("LISTEN")
 	if addr == "" {
-		addr = harness.UpAWSAddr
+		addr = "127.0.0.1:4566"
 	}
 	return sh.RunV("go", "run", "./emulation/cmd/awsemu", "-listen", addr)
 }

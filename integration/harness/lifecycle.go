@@ -23,12 +23,6 @@ import (
 	"github.com/mldatalake/mldatalake/pipeline"
 )
 
-// Default addresses `up` serves the embedded environment on.
-const (
-	UpAWSAddr   = "127.0.0.1:4566"
-	UpMySQLAddr = "127.0.0.1:3307"
-)
-
 // Up brings the environment up and leaves it for inspection: on the embedded
 // target it serves in the foreground until ctx ends; on localstack it runs
 // `docker compose up`; on endpoint and aws there is nothing to start.
@@ -54,7 +48,7 @@ func Up(ctx context.Context, s Settings, log *slog.Logger, out io.Writer) error 
 		return nil
 	}
 	e, err := env.Open(ctx, env.Embedded, env.WithLogger(log), env.WithFaults(s.Faults),
-		env.WithListen(UpAWSAddr, UpMySQLAddr), env.WithMySQLDSN(s.MySQLDSN),
+		env.WithListen(s.UpAWSAddr, s.UpMySQLAddr), env.WithMySQLDSN(s.MySQLDSN),
 		env.WithS3Dir(s.OutDir+"/s3"))
 	if err != nil {
 		return err

@@ -48,6 +48,8 @@ type Settings struct {
 	Mapping string
 	// MaxRejects is how many bad source rows are tolerated.
 	MaxRejects int
+	// UpAWSAddr and UpMySQLAddr are where `up` serves the embedded target.
+	UpAWSAddr, UpMySQLAddr string
 }
 
 // The settings' variables. Each can also be a KEY=VALUE line of the config
@@ -78,6 +80,8 @@ var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_BUFFER_INTERVAL", "1s", "Firehose buffering interval (0s to 900s)"},
 	{"PIPELINE_MAPPING", "", "DMS table-mapping file (default: the workshop's)"},
 	{"PIPELINE_MAX_REJECTS", "0", "bad source rows tolerated before the load fails"},
+	{"PIPELINE_UP_AWS_ADDR", "127.0.0.1:4566", "where `up` serves the embedded AWS emulator"},
+	{"PIPELINE_UP_MYSQL_ADDR", "127.0.0.1:3307", "where `up` serves the embedded MySQL-compatible server"},
 }
 
 // Help lists the variables with their defaults.
@@ -176,6 +180,7 @@ func Load(getenv func(string) string) (Settings, error) {
 	if s.MaxRejects, err = strconv.Atoi(get("PIPELINE_MAX_REJECTS")); err != nil || s.MaxRejects < 0 {
 		errs = append(errs, fmt.Errorf("PIPELINE_MAX_REJECTS=%q: want a non-negative integer", get("PIPELINE_MAX_REJECTS")))
 	}
+	s.UpAWSAddr, s.UpMySQLAddr = get("PIPELINE_UP_AWS_ADDR"), get("PIPELINE_UP_MYSQL_ADDR")
 	switch s.Scale {
 	case "tiny", "workshop", "1m", "20m":
 	default:
