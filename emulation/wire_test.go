@@ -2,8 +2,10 @@ package emulation_test
 
 import (
 	"encoding/json"
+	"hash/crc32"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,6 +56,11 @@ func TestErrorWireFormat(t *testing.T) {
 			}
 			if ct := resp.Header.Get("Content-Type"); ct != tc.contentType {
 				t.Errorf("Content-Type %q, want %q", ct, tc.contentType)
+			}
+			if strings.HasPrefix(tc.target, "DynamoDB") {
+				if got, want := resp.Header.Get("X-Amz-Crc32"), strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10); got != want {
+					t.Errorf("X-Amz-Crc32 %q, want the body's CRC-32 %s", got, want)
+				}
 			}
 		})
 	}

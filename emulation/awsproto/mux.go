@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"strconv"
@@ -20,11 +21,14 @@ type Protocol struct {
 	// TypePrefix is written before the error code in `__type`, e.g.
 	// "com.amazonaws.dynamodb.v20120810#"; empty for Kinesis and Firehose.
 	TypePrefix string
+	// CRC32 adds the X-Amz-Crc32 header DynamoDB sends with every response
+	// (the CRC-32 of the body), which its SDKs verify.
+	CRC32 bool
 }
 
 // Protocols of the emulated JSON services.
 var (
-	JSON10DynamoDB = Protocol{ContentType: "application/x-amz-json-1.0", TypePrefix: "com.amazonaws.dynamodb.v20120810#"}
+	JSON10DynamoDB = Protocol{ContentType: "application/x-amz-json-1.0", TypePrefix: "com.amazonaws.dynamodb.v20120810#", CRC32: true}
 	JSON11         = Protocol{ContentType: "application/x-amz-json-1.1"}
 )
 
@@ -131,6 +135,9 @@ func WriteJSON(w http.ResponseWriter, proto Protocol, status int, v any) {
 	}
 	w.Header().Set("Content-Type", proto.ContentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	if proto.CRC32 {
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
