@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 
 	"github.com/mldatalake/mldatalake/emulation/env"
@@ -222,6 +221,5 @@ func Test() error {
 
 // Bench runs the benchmarks and writes the results to bench/results.txt.
 func Bench(ctx context.Context) error {
-	mg.CtxDeps(ctx)
 	return harness.Bench(ctx, "bench/results.txt", os.Stdout)
 }
