@@ -345,6 +345,22 @@ func returnValues(rv *string) (allOld bool, err error) {
 
 var errConditionFailed = awsproto.Errorf(http.StatusBadRequest, "ConditionalCheckFailedException", "The conditional request failed")
 
+// checkCondition evaluates a write's condition against the item now stored
+// under (pk, sk), or against no item; nil passes. The caller holds t.mu.
+func (t *table) checkCondition(cond *condNode, pk, sk []byte) error {
+	if cond == nil {
+		return nil
+	}
+	var old Item
+	if rec, ok := t.st.find(pk, sk); ok {
+		old = t.st.decodeRecord(rec)
+	}
+	if !cond.eval(old) {
+		return errConditionFailed
+	}
+	return nil
+}
+
 func (s *Service) putItem(ctx context.Context, in *putItemInput) (*attributesOutput, error) {
 	if err := validateTableName(in.TableName); err != nil {
 		return nil, err
@@ -373,14 +389,8 @@ func (s *Service) putItem(ctx context.Context, in *putItemInput) (*attributesOut
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if cond != nil {
-		var old Item
-		if rec, ok := t.st.find(pk, sk); ok {
-			old = t.st.decodeRecord(rec)
-		}
-		if !cond.eval(old) {
-			return nil, errConditionFailed
-		}
+	if err := t.checkCondition(cond, pk, sk); err != nil {
+		return nil, err
 	}
 	old, replaced := t.st.put(t.st.encode(in.Item), pk, sk)
 	out := &attributesOutput{}
@@ -458,14 +468,8 @@ func (s *Service) deleteItem(ctx context.Context, in *keyInput) (*attributesOutp
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if cond != nil {
-		var old Item
-		if rec, ok := t.st.find(pk, sk); ok {
-			old = t.st.decodeRecord(rec)
-		}
-		if !cond.eval(old) {
-			return nil, errConditionFailed
-		}
+	if err := t.checkCondition(cond, pk, sk); err != nil {
+		return nil, err
 	}
 	old, ok := t.st.remove(pk, sk)
 	out := &attributesOutput{}
