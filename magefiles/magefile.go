@@ -78,6 +78,13 @@ func Up(ctx context.Context) error {
 
 // Down deletes what the pipeline created on the target (guarded on real AWS), or stops compose's LocalStack.
 func Down(ctx context.Context) error {
+	s, err := settings()
+	if err != nil {
+		return err
+	}
+	if s.Target == env.LocalStack {
+		return harness.ComposeDown(ctx, os.Stdout)
+	}
 	return withStageEnv(ctx, func(ctx context.Context, s harness.Settings, r *harness.Runner) error {
 		return harness.Down(ctx, s, r.Env, os.Stdout)
 	})
@@ -98,9 +105,8 @@ func Settings() {
 	fmt.Print("Settings (environment variables, or KEY=VALUE lines in $PIPELINE_CONFIG or ./pipeline.env):\n\n", harness.Help())
 }
 
-// withStageEnv opens the environment a single stage runs against: the
-// endpoint `up` printed, LocalStack or AWS. The embedded environment lives in
-// `up`'s process, so a single stage cannot start its own.
+// withStageEnv opens the running environment a single stage reaches (see
+// harness.StageTarget).
 func withStageEnv(ctx context.Context, fn func(context.Context, harness.Settings, *harness.Runner) error) error {
 	ctx, stop := interruptible(ctx)
 	defer stop()
@@ -108,11 +114,8 @@ func withStageEnv(ctx context.Context, fn func(context.Context, harness.Settings
 	if err != nil {
 		return err
 	}
-	if s.Target == env.Auto && os.Getenv("AWS_ENDPOINT_URL") != "" {
-		s.Target = env.Endpoint
-	}
-	if s.Target == env.Auto || s.Target == env.Embedded {
-		return fmt.Errorf("single stages run against a running environment: start `go tool mage up` and export what it prints (PIPELINE_TARGET=endpoint, AWS_ENDPOINT_URL, MYSQL_DSN), or use `go tool mage e2e`")
+	if s.Target, err = harness.StageTarget(s, os.Getenv); err != nil {
+		return err
 	}
 	log := logger()
 	e, err := harness.OpenEnv(ctx, s, log)

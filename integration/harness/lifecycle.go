@@ -87,6 +87,30 @@ func dsnPort(dsn string) string {
 	return "3306"
 }
 
+// ComposeDown stops what `up` started with compose.yaml and removes its volumes.
+func ComposeDown(ctx context.Context, out io.Writer) error { return compose(ctx, out, "down", "-v") }
+
+// ErrNoRunningEnv is returned by StageTarget when single stages have no
+// running environment to reach.
+var ErrNoRunningEnv = errors.New("single stages run against a running environment: start `go tool mage up` and export what it prints (PIPELINE_TARGET=endpoint, AWS_ENDPOINT_URL, MYSQL_DSN), or use `go tool mage e2e`")
+
+// StageTarget is the target a single stage (seed, migrate, ..., verify, down)
+// runs against. Those stages need state left by the ones before, so they
+// reach a running environment: endpoint (what `up` printed; auto means
+// endpoint when AWS_ENDPOINT_URL is set) or aws. The embedded and localstack
+// targets would start a fresh, empty environment for each stage: refused.
+func StageTarget(s Settings, getenv func(string) string) (env.Target, error) {
+	switch s.Target {
+	case env.Endpoint, env.AWS:
+		return s.Target, nil
+	case env.Auto:
+		if getenv("AWS_ENDPOINT_URL") != "" {
+			return env.Endpoint, nil
+		}
+	}
+	return "", ErrNoRunningEnv
+}
+
 func compose(ctx context.Context, out io.Writer, args ...string) error {
 	cmd := exec.CommandContext(ctx, "docker", append([]string{"compose"}, args...)...)
 	cmd.Stdout, cmd.Stderr = out, out
@@ -149,7 +173,7 @@ func Down(ctx context.Context, s Settings, e *env.Env, out io.Writer) error {
 	case env.Embedded:
 		return errors.New("the embedded environment lives in the `go tool mage up` process: stop it with Ctrl-C")
 	case env.LocalStack:
-		return compose(ctx, out, "down", "-v")
+		return ComposeDown(ctx, out)
 	}
 	if err := s.CheckDestroy(e.Target, "down"); err != nil {
 		return err

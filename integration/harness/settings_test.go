@@ -107,3 +107,33 @@ func TestCheckDestroy(t *testing.T) {
 		})
 	}
 }
+
+func TestStageTarget(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		target, endpoint string
+		want             env.Target
+	}{
+		{"endpoint", "", env.Endpoint},
+		{"aws", "", env.AWS},
+		{"auto", "http://127.0.0.1:4566", env.Endpoint},
+		{"auto", "", ""},
+		{"embedded", "http://127.0.0.1:4566", ""},
+		{"localstack", "", ""},
+	} {
+		s, err := Load(envOf(map[string]string{"PIPELINE_TARGET": tc.target, "PIPELINE_FIREHOSE_ROLE_ARN": "arn:aws:iam::1:role/r"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := StageTarget(s, envOf(map[string]string{"AWS_ENDPOINT_URL": tc.endpoint}))
+		if tc.want == "" {
+			if !errors.Is(err, ErrNoRunningEnv) {
+				t.Errorf("%s with endpoint %q: %q, %v; want ErrNoRunningEnv", tc.target, tc.endpoint, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s with endpoint %q: %q, %v; want %q", tc.target, tc.endpoint, got, err, tc.want)
+		}
+	}
+}
