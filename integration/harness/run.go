@@ -119,7 +119,11 @@ func (r *Runner) Seed(ctx context.Context) (pipeline.Report, error) {
 	}
 	lr, err := sqlsource.Load(ctx, r.Env.MySQLDSN, ds.Prepared.Dir,
 		sqlsource.WithSchema(r.Settings.Names.SourceSchema), sqlsource.WithThreshold(r.Settings.MaxRejects),
-		sqlsource.WithRejects(loadRejects), sqlsource.WithLogger(r.Log))
+		sqlsource.WithRejects(loadRejects), sqlsource.WithLogger(r.Log),
+		sqlsource.WithProgress(func(table string, rows int) {
+			r.progress.Update("seed", table+" rows", int64(rows), int64(ds.Prepared.Files[table+".csv"].Written))
+		}))
+	r.progress.Done()
 	if cerr := loadRejects.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -138,8 +142,15 @@ func (r *Runner) Seed(ctx context.Context) (pipeline.Report, error) {
 // Migrate runs the DMS-style full load.
 func (r *Runner) Migrate(ctx context.Context) (pipeline.Report, error) {
 	s := r.Settings
+	// The seed's counts, when it ran, give the bars their totals.
+	seed, _ := r.load("seed")
+	totals := map[string]int64{}
+	for table, file := range map[string]string{s.Names.RatingsTable: "ratings.csv", s.Names.MoviesTable: "movies.csv",
+		s.Names.LinksTable: "links.csv", s.Names.TagsTable: "tags.csv"} {
+		totals[table] = seed.Tables[file].Written
+	}
 	opts := migrate.Options{Names: s.Names, Logger: r.Log, PrepMode: migrate.DropAndCreate,
-		Progress: func(p migrate.Progress) { r.progress.Update("migrate", p.Table+" rows", p.Read, 0) }}
+		Progress: func(p migrate.Progress) { r.progress.Update("migrate", p.Table+" rows", p.Read, totals[p.Table]) }}
 	if err := s.CheckDestroy(r.Env.Target, "migrate's DROP_AND_CREATE"); err != nil {
 		opts.PrepMode = migrate.DoNothing
 		r.Log.Warn("loading into existing tables (DO_NOTHING)", "stage", "migrate", "reason", err.Error())
