@@ -172,14 +172,14 @@ func (f *forwarder) remove(s *Server) {
 func (f *forwarder) Levels() []logrus.Level { return logrus.AllLevels }
 
 func (f *forwarder) Fire(e *logrus.Entry) error {
+	// The server's info lines (every connection opened and closed) are
+	// debug detail for us.
 	level := slog.LevelDebug
 	switch {
 	case e.Level <= logrus.ErrorLevel:
 		level = slog.LevelError
 	case e.Level == logrus.WarnLevel:
 		level = slog.LevelWarn
-	case e.Level == logrus.InfoLevel:
-		level = slog.LevelInfo
 	}
 	ctx := e.Context
 	if ctx == nil {
