@@ -247,7 +247,8 @@ func (r *Runner) ETL(ctx context.Context) (pipeline.Report, error) {
 	if err := r.Settings.CheckDestroy(r.Env.Target, "replacing the training data"); err != nil {
 		mode = etl.ErrorIfExists
 	}
-	rep, err := etl.Run(ctx, r.Env.AWS, etl.Options{Names: r.Settings.Names, CatalogPath: r.catalogPath(), Mode: mode, Logger: r.Log})
+	rep, err := etl.Run(ctx, r.Env.AWS, etl.Options{Names: r.Settings.Names, CatalogPath: r.catalogPath(), Mode: mode,
+		MemoryLimit: r.Settings.ETLMemoryLimit, Logger: r.Log})
 	if err != nil {
 		return rep, err
 	}

@@ -48,6 +48,8 @@ type Settings struct {
 	Mapping string
 	// MaxRejects is how many bad source rows are tolerated.
 	MaxRejects int
+	// ETLMemoryLimit caps DuckDB's memory in the etl stage.
+	ETLMemoryLimit string
 	// UpAWSAddr and UpMySQLAddr are where `up` serves the embedded target.
 	UpAWSAddr, UpMySQLAddr string
 }
@@ -80,6 +82,7 @@ var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_BUFFER_INTERVAL", "1s", "Firehose buffering interval (0s to 900s)"},
 	{"PIPELINE_MAPPING", "", "DMS table-mapping file (default: the workshop's)"},
 	{"PIPELINE_MAX_REJECTS", "0", "bad source rows tolerated before the load fails"},
+	{"PIPELINE_ETL_MEMORY_LIMIT", "4GB", "DuckDB's memory cap in the etl stage; beyond it DuckDB spills to disk"},
 	{"PIPELINE_UP_AWS_ADDR", "127.0.0.1:4566", "where `up` serves the embedded AWS emulator"},
 	{"PIPELINE_UP_MYSQL_ADDR", "127.0.0.1:3307", "where `up` serves the embedded MySQL-compatible server"},
 }
@@ -181,6 +184,7 @@ func Load(getenv func(string) string) (Settings, error) {
 		errs = append(errs, fmt.Errorf("PIPELINE_MAX_REJECTS=%q: want a non-negative integer", get("PIPELINE_MAX_REJECTS")))
 	}
 	s.UpAWSAddr, s.UpMySQLAddr = get("PIPELINE_UP_AWS_ADDR"), get("PIPELINE_UP_MYSQL_ADDR")
+	s.ETLMemoryLimit = get("PIPELINE_ETL_MEMORY_LIMIT")
 	switch s.Scale {
 	case "tiny", "workshop", "1m", "20m":
 	default:

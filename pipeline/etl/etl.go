@@ -61,9 +61,17 @@ type Options struct {
 	Parallelism int
 	// Mode is what to do with existing objects under an output prefix.
 	Mode SaveMode
+	// MemoryLimit caps DuckDB's memory, in DuckDB's notation ("4GB");
+	// beyond it DuckDB spills to the work folder. Empty means
+	// DefaultMemoryLimit: DuckDB's own default (80% of the machine) is too
+	// much beside in-process emulators.
+	MemoryLimit string
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
 }
+
+// DefaultMemoryLimit is Options.MemoryLimit's default.
+const DefaultMemoryLimit = "4GB"
 
 func (o Options) withDefaults() (Options, error) {
 	o.Names = o.Names.WithDefaults()
@@ -81,6 +89,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MemoryLimit == "" {
+		o.MemoryLimit = DefaultMemoryLimit
 	}
 	return o, nil
 }
@@ -170,7 +181,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 		}()
 	}
 
-	j, err := newJob(ctx, dir, log)
+	j, err := newJob(ctx, dir, opts.MemoryLimit, log)
 	if err != nil {
 		return rep, fmt.Errorf("etl: %w", err)
 	}

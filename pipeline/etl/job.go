@@ -73,9 +73,9 @@ type job struct {
 	log  *slog.Logger
 }
 
-// newJob opens the job's database; DuckDB spills to dir/duckdb.tmp when a
-// sort does not fit in memory.
-func newJob(ctx context.Context, dir string, log *slog.Logger) (*job, error) {
+// newJob opens the job's database; DuckDB spills to dir/duckdb.tmp when it
+// needs more than memoryLimit.
+func newJob(ctx context.Context, dir, memoryLimit string, log *slog.Logger) (*job, error) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return nil, fmt.Errorf("open DuckDB: %w", err)
@@ -87,6 +87,9 @@ func newJob(ctx context.Context, dir string, log *slog.Logger) (*job, error) {
 	j := &job{db: db, conn: conn, dir: dir, log: log}
 	if _, err := conn.ExecContext(ctx, "SET temp_directory = "+quoteLiteral(filepath.Join(dir, "duckdb.tmp"))); err != nil {
 		return nil, errors.Join(fmt.Errorf("set DuckDB temp_directory: %w", err), j.close())
+	}
+	if _, err := conn.ExecContext(ctx, "SET memory_limit = "+quoteLiteral(memoryLimit)); err != nil {
+		return nil, errors.Join(fmt.Errorf("set DuckDB memory_limit %q: %w", memoryLimit, err), j.close())
 	}
 	if err := j.exec(ctx, "setup.sql"); err != nil {
 		return nil, errors.Join(err, j.close())

@@ -62,7 +62,7 @@ func itemColumns(items []map[string]types.AttributeValue) []catalog.Column {
 
 func newTestJob(tb testing.TB) *job {
 	tb.Helper()
-	j, err := newJob(tb.Context(), tb.TempDir(), slog.New(slog.DiscardHandler))
+	j, err := newJob(tb.Context(), tb.TempDir(), DefaultMemoryLimit, slog.New(slog.DiscardHandler))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -543,5 +543,12 @@ func TestJobSpillsToWorkDir(t *testing.T) {
 	}
 	if want := filepath.Join(j.dir, "duckdb.tmp"); got != want {
 		t.Errorf("temp_directory = %q, want %q", got, want)
+	}
+}
+
+func TestBadMemoryLimit(t *testing.T) {
+	_, err := newJob(t.Context(), t.TempDir(), "lots", slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), `memory_limit "lots"`) {
+		t.Errorf("err = %v, want one naming the memory limit", err)
 	}
 }
