@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/mldatalake/mldatalake/pipeline"
 )
 
 // PrepMode is the DMS task setting FullLoadSettings.TargetTablePrepMode: what
@@ -283,37 +285,7 @@ func chunks[T any](s []T, n int) func(func([]T) bool) {
 	}
 }
 
-// countItems is the target side of validation: a parallel Scan with
-// Select=COUNT and consistent reads.
+// countItems is the target side of validation (see pipeline.CountItems).
 func (l *loader) countItems(ctx context.Context, name string) (int64, error) {
-	segments := int32(l.segments)
-	counts := make([]int64, segments)
-	g, ctx := errgroup.WithContext(ctx)
-	for seg := range segments {
-		g.Go(func() error {
-			p := dynamodb.NewScanPaginator(l.ddb, &dynamodb.ScanInput{
-				TableName:      aws.String(name),
-				Select:         types.SelectCount,
-				ConsistentRead: aws.Bool(true),
-				Segment:        aws.Int32(seg),
-				TotalSegments:  aws.Int32(segments),
-			})
-			for p.HasMorePages() {
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					return fmt.Errorf("count items of %s: %w", name, err)
-				}
-				counts[seg] += int64(page.Count)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return 0, err
-	}
-	var n int64
-	for _, c := range counts {
-		n += c
-	}
-	return n, nil
+	return pipeline.CountItems(ctx, l.ddb, name, l.segments)
 }
