@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"testing"
 
@@ -56,6 +57,12 @@ func Run(ctx context.Context, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("start embedded mysql: %w", err)
 	}
 	quietLogrus()
+	// LOAD DATA INFILE and LOAD_FILE read only under the system's temporary
+	// folder, where loaders stage their files, and not every file this
+	// process can read. (A process-wide setting of go-mysql-server.)
+	if err := sql.SystemVariables.AssignValues(map[string]any{"secure_file_priv": os.TempDir()}); err != nil {
+		return nil, fmt.Errorf("start embedded mysql: secure_file_priv: %w", err)
+	}
 
 	s := &Server{cfg: c, done: make(chan struct{})}
 	var lc net.ListenConfig
@@ -173,9 +180,11 @@ func (f *forwarder) Levels() []logrus.Level { return logrus.AllLevels }
 
 func (f *forwarder) Fire(e *logrus.Entry) error {
 	// The server's info lines (every connection opened and closed) are
-	// debug detail for us.
+	// debug detail for us, and so is a failed query: its client gets the
+	// error.
 	level := slog.LevelDebug
 	switch {
+	case e.Message == "error running query":
 	case e.Level <= logrus.ErrorLevel:
 		level = slog.LevelError
 	case e.Level == logrus.WarnLevel:
