@@ -85,6 +85,7 @@ func NewUnstartedServer(opts ...Option) (*Server, error) {
 	for _, o := range opts {
 		o(&c)
 	}
+	c.log = c.log.With("component", "aws-emulator")
 	s := &Server{cfg: c, Faults: fault.New(c.faults)}
 	var err error
 	s.S3, err = s3.New(s3.WithDir(c.s3Dir), s3.WithClock(c.now))

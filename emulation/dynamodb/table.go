@@ -247,7 +247,7 @@ func (s *Service) createTable(ctx context.Context, in *createTableInput) (*table
 	}
 	t.st = newStore(t.hashName, t.hashTag, t.rangeName, t.rangeTag)
 	s.tables[name] = t
-	s.log.Info("create table", "table", name)
+	s.log.Debug("create table", "table", name)
 	d := t.describe(statusCreating)
 	return &tableOutput{TableDescription: d}, nil
 }
@@ -310,7 +310,7 @@ func (s *Service) deleteTable(ctx context.Context, in *tableNameInput) (*tableOu
 	if s.statusDelay <= 0 {
 		delete(s.tables, name)
 	}
-	s.log.Info("delete table", "table", name)
+	s.log.Debug("delete table", "table", name)
 	return &tableOutput{TableDescription: d}, nil
 }
 

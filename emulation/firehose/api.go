@@ -205,7 +205,7 @@ func (s *Service) createDeliveryStream(_ context.Context, in *createInput) (*cre
 		defer s.wg.Done()
 		d.run()
 	}()
-	s.log.Info("firehose delivery stream created", "delivery_stream", d.name, "type", typ, "bucket", dest.bucket)
+	s.log.Debug("firehose delivery stream created", "delivery_stream", d.name, "type", typ, "bucket", dest.bucket)
 	return &createOutput{DeliveryStreamARN: d.arn}, nil
 }
 
@@ -430,7 +430,7 @@ func (s *Service) deleteDeliveryStream(_ context.Context, in *deleteInput) (*emp
 		}
 		s.mu.Unlock()
 	}()
-	s.log.Info("firehose delivery stream deleted", "delivery_stream", d.name)
+	s.log.Debug("firehose delivery stream deleted", "delivery_stream", d.name)
 	return &emptyOutput{}, nil
 }
 

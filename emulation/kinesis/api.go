@@ -153,7 +153,7 @@ func (s *Service) createStream(_ context.Context, in *createStreamInput) (*empty
 		})
 	}
 	s.streams[in.StreamName] = st
-	s.log.Info("kinesis stream created", "stream", in.StreamName, "shards", n, "mode", mode)
+	s.log.Debug("kinesis stream created", "stream", in.StreamName, "shards", n, "mode", mode)
 	return &empty{}, nil
 }
 
@@ -193,7 +193,7 @@ func (s *Service) deleteStream(_ context.Context, in *deleteStreamInput) (*empty
 	st.deletedReal = time.Now()
 	close(st.notify) // wake readers so they see the deletion
 	st.notify = make(chan struct{})
-	s.log.Info("kinesis stream deleted", "stream", name)
+	s.log.Debug("kinesis stream deleted", "stream", name)
 	return &empty{}, nil
 }
 
