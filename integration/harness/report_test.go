@@ -1,0 +1,70 @@
+package harness
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mldatalake/mldatalake/emulation/env"
+	"github.com/mldatalake/mldatalake/pipeline"
+	"github.com/mldatalake/mldatalake/pipeline/verify"
+)
+
+func TestReportFiles(t *testing.T) {
+	rep := &Report{
+		Target: "embedded", Dataset: "generated tiny (seed 2)",
+		Stages: []pipeline.Report{{Stage: "migrate", Read: 20, Written: 19, Rejected: 1, Duration: 2 * time.Second}},
+		Verify: &verify.Result{Assertions: []verify.Assertion{
+			{Name: "rating_new/header", Passed: true},
+			{Name: "rating_new/sorted", Message: "part-0.csv row 3 column userid: 1 after 2: not sorted\nmore"},
+		}},
+		Error: "verify: 1 assertions failed",
+	}
+	dir := t.TempDir()
+	if err := rep.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites junitSuites
+	if err := xml.Unmarshal(b, &suites); err != nil {
+		t.Fatalf("junit.xml does not parse: %v\n%s", err, b)
+	}
+	if len(suites.Suites) != 2 {
+		t.Fatalf("%d suites, want stages and verify", len(suites.Suites))
+	}
+	v := suites.Suites[1]
+	if v.Tests != 2 || v.Failures != 1 || v.Cases[1].Failure == nil || v.Cases[1].Failure.Message != "part-0.csv row 3 column userid: 1 after 2: not sorted" {
+		t.Errorf("verify suite %+v: want 2 tests, the sorted one failing with its first line as message", v)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.json")); err != nil {
+		t.Error(err)
+	}
+
+	var sum bytes.Buffer
+	rep.WriteSummary(&sum)
+	for _, want := range []string{"migrate", "20", "19", "FAIL rating_new/sorted", "FAILED: verify: 1 assertions failed"} {
+		if !strings.Contains(sum.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum.String())
+		}
+	}
+}
+
+func TestPlanOnAWSWithoutGuard(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s, err := Load(envOf(map[string]string{"PIPELINE_TARGET": "aws", "PIPELINE_FIREHOSE_ROLE_ARN": "arn:aws:iam::1:role/r"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	Plan(s, &out)
+	if s.Target != env.AWS || !strings.Contains(out.String(), "no: DynamoDB tables ratings_t") || !strings.Contains(out.String(), "PIPELINE_ALLOW_DESTROY=1") {
+		t.Errorf("plan on aws without the guard:\n%s", out.String())
+	}
+}
