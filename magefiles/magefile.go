@@ -16,6 +16,7 @@ import (
 
 	"github.com/mldatalake/mldatalake/emulation/env"
 	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/pipeline"
 )
 
 // Default is what `go tool mage` runs without a target.
@@ -126,9 +127,14 @@ func withStageEnv(ctx context.Context, fn func(context.Context, harness.Settings
 	return fn(ctx, s, harness.NewRunner(s, e, log, os.Stdout))
 }
 
-func runStage(ctx context.Context, name string, fn func(*harness.Runner, context.Context) error) error {
+// runStage runs one stage against the running environment and prints its
+// row of the summary table.
+func runStage(ctx context.Context, name string, stage func(*harness.Runner, context.Context) (pipeline.Report, error)) error {
 	return withStageEnv(ctx, func(ctx context.Context, _ harness.Settings, r *harness.Runner) error {
-		if err := fn(r, ctx); err != nil {
+		rep, err := stage(r, ctx)
+		rep.Stage = name
+		harness.WriteStages(os.Stdout, rep)
+		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		return nil
@@ -136,72 +142,36 @@ func runStage(ctx context.Context, name string, fn func(*harness.Runner, context
 }
 
 // Seed prepares the dataset (FIXTURE_SCALE or MOVIELENS_DIR) and loads it into the MySQL source.
-func Seed(ctx context.Context) error {
-	return runStage(ctx, "seed", func(r *harness.Runner, ctx context.Context) error {
-		rep, err := r.Seed(ctx)
-		fmt.Printf("seed: %d rows loaded, %d rejected\n", rep.Written, rep.Rejected)
-		return err
-	})
-}
+func Seed(ctx context.Context) error { return runStage(ctx, "seed", (*harness.Runner).Seed) }
 
 // Migrate runs the DMS-style full load from MySQL into DynamoDB.
-func Migrate(ctx context.Context) error {
-	return runStage(ctx, "migrate", func(r *harness.Runner, ctx context.Context) error {
-		rep, err := r.Migrate(ctx)
-		fmt.Printf("migrate: %d rows read, %d items written, %d exceptions\n", rep.Read, rep.Written, rep.Rejected)
-		return err
-	})
-}
+func Migrate(ctx context.Context) error { return runStage(ctx, "migrate", (*harness.Runner).Migrate) }
 
 // Stage uploads the raw dataset files to the bucket (data/...).
-func Stage(ctx context.Context) error {
-	return runStage(ctx, "stage", func(r *harness.Runner, ctx context.Context) error {
-		rep, err := r.Stage(ctx)
-		fmt.Printf("stage: %d files uploaded\n", rep.Written)
-		return err
-	})
-}
+func Stage(ctx context.Context) error { return runStage(ctx, "stage", (*harness.Runner).Stage) }
 
 // Stream produces the new ratings to Kinesis and waits until Firehose has delivered them to S3.
-func Stream(ctx context.Context) error {
-	return runStage(ctx, "stream", func(r *harness.Runner, ctx context.Context) error {
-		rep, err := r.Stream(ctx)
-		fmt.Printf("stream: %d records produced, %d delivered, %d retried\n", rep.Written, rep.Tables["delivered"].Written, rep.Retried)
-		return err
-	})
-}
+func Stream(ctx context.Context) error { return runStage(ctx, "stream", (*harness.Runner).Stream) }
 
 // Catalog crawls the stream's S3 prefix and the DynamoDB tables into the catalog.
-func Catalog(ctx context.Context) error {
-	return runStage(ctx, "catalog", func(r *harness.Runner, ctx context.Context) error {
-		rep, err := r.Catalog(ctx)
-		fmt.Printf("catalog: %d tables crawled\n", len(rep.Tables))
-		return err
-	})
-}
+func Catalog(ctx context.Context) error { return runStage(ctx, "catalog", (*harness.Runner).Catalog) }
 
 // ETL runs the Glue job in DuckDB and writes the training CSVs to S3.
-func ETL(ctx context.Context) error {
-	return runStage(ctx, "etl", func(r *harness.Runner, ctx context.Context) error {
-		rep, err := r.ETL(ctx)
-		fmt.Printf("etl: %d rows in, %d rows out, %d rejected\n", rep.Read, rep.Written, rep.Rejected)
-		return err
-	})
-}
+func ETL(ctx context.Context) error { return runStage(ctx, "etl", (*harness.Runner).ETL) }
 
 // Verify asserts the training CSVs in S3 and exports them to OUT_DIR/trainingdata.
 func Verify(ctx context.Context) error {
-	return runStage(ctx, "verify", func(r *harness.Runner, ctx context.Context) error {
+	return withStageEnv(ctx, func(ctx context.Context, _ harness.Settings, r *harness.Runner) error {
 		res, err := r.Verify(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("verify: %w", err)
 		}
 		files, err := r.Export(ctx, res)
 		for name, f := range files {
 			fmt.Printf("output %-10s %s\n", name, f)
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("verify: %w", err)
 		}
 		fmt.Printf("verify: %d assertions, %d failed\n", len(res.Assertions), len(res.Failed()))
 		return res.Err()

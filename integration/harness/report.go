@@ -29,15 +29,21 @@ type Report struct {
 	Succeeded bool              `json:"succeeded"`
 }
 
-// WriteSummary prints the table of stages people read at the end of a run.
-func (r *Report) WriteSummary(w io.Writer) {
-	fmt.Fprintf(w, "\nPipeline summary (target %s, dataset %s)\n", r.Target, r.Dataset)
+// WriteStages prints stage reports as the summary's table: stage, rows in,
+// rows out, rejected, retried, seconds.
+func WriteStages(w io.Writer, stages ...pipeline.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stage\trows in\trows out\trejected\tretried\tseconds\t")
-	for _, s := range r.Stages {
+	for _, s := range stages {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.2f\t\n", s.Stage, s.Read, s.Written, s.Rejected, s.Retried, s.Duration.Seconds())
 	}
 	tw.Flush()
+}
+
+// WriteSummary prints the table of stages people read at the end of a run.
+func (r *Report) WriteSummary(w io.Writer) {
+	fmt.Fprintf(w, "\nPipeline summary (target %s, dataset %s)\n", r.Target, r.Dataset)
+	WriteStages(w, r.Stages...)
 	if r.Verify != nil {
 		failed := r.Verify.Failed()
 		fmt.Fprintf(w, "verify: %d assertions, %d failed\n", len(r.Verify.Assertions), len(failed))
