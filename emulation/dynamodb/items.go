@@ -117,11 +117,17 @@ func (t *table) itemKey(it Item, batch bool) (pk, sk []byte, err error) {
 		}
 		return keyPiece(name, v, tag, isHash, "One or more parameter values are not valid.")
 	}
-	if pk, err = check(t.hashName, t.hashTag, true); err != nil {
+	return t.keyPieces(check)
+}
+
+// keyPieces applies piece to the hash key attribute and, when the table has
+// one, to the range key attribute.
+func (t *table) keyPieces(piece func(name string, tag byte, isHash bool) ([]byte, error)) (pk, sk []byte, err error) {
+	if pk, err = piece(t.hashName, t.hashTag, true); err != nil {
 		return nil, nil, err
 	}
 	if t.rangeTag != 0 {
-		if sk, err = check(t.rangeName, t.rangeTag, false); err != nil {
+		if sk, err = piece(t.rangeName, t.rangeTag, false); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -169,15 +175,7 @@ func (t *table) key(k Item) (pk, sk []byte, err error) {
 		}
 		return keyPiece(name, v, tag, isHash, "One or more parameter values were invalid:")
 	}
-	if pk, err = piece(t.hashName, t.hashTag, true); err != nil {
-		return nil, nil, err
-	}
-	if t.rangeTag != 0 {
-		if sk, err = piece(t.rangeName, t.rangeTag, false); err != nil {
-			return nil, nil, err
-		}
-	}
-	return pk, sk, nil
+	return t.keyPieces(piece)
 }
 
 // decodeRecord turns a stored record back into an item.
