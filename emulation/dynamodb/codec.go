@@ -101,13 +101,7 @@ func appendValue(b []byte, av *AttributeValue) []byte {
 	case av.NULL != nil:
 		return append(b, tagNull)
 	case av.SS != nil:
-		b = append(b, tagSS)
-		b = binary.AppendUvarint(b, uint64(len(av.SS)))
-		for _, s := range av.SS {
-			b = binary.AppendUvarint(b, uint64(len(s)))
-			b = append(b, s...)
-		}
-		return b
+		return appendSet(b, tagSS, av.SS)
 	case av.NS != nil:
 		b = append(b, tagNS)
 		b = binary.AppendUvarint(b, uint64(len(av.NS)))
@@ -119,13 +113,7 @@ func appendValue(b []byte, av *AttributeValue) []byte {
 		}
 		return b
 	case av.BS != nil:
-		b = append(b, tagBS)
-		b = binary.AppendUvarint(b, uint64(len(av.BS)))
-		for _, s := range av.BS {
-			b = binary.AppendUvarint(b, uint64(len(s)))
-			b = append(b, s...)
-		}
-		return b
+		return appendSet(b, tagBS, av.BS)
 	case av.L != nil:
 		b = append(b, tagL)
 		b = binary.AppendUvarint(b, uint64(len(av.L)))
@@ -407,4 +395,16 @@ func appendBase64(b []byte, v []byte) []byte {
 	b = append(b, '"')
 	b = base64.StdEncoding.AppendEncode(b, v)
 	return append(b, '"')
+}
+
+// appendSet encodes a string or binary set: its tag, its length, then each
+// member with its length.
+func appendSet[T ~string | ~[]byte](b []byte, tag byte, members []T) []byte {
+	b = append(b, tag)
+	b = binary.AppendUvarint(b, uint64(len(members)))
+	for _, m := range members {
+		b = binary.AppendUvarint(b, uint64(len(m)))
+		b = append(b, m...)
+	}
+	return b
 }
