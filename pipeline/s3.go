@@ -1,13 +1,40 @@
 package pipeline
 
 import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
+
+// S3API is the part of the S3 client the stages read with.
+type S3API interface {
+	s3.ListObjectsV2APIClient
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// S3DeleteAPI is the part of the S3 client DeletePrefix uses.
+type S3DeleteAPI interface {
+	s3.ListObjectsV2APIClient
+	DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
+}
+
+// Object is one S3 object a stage reads.
+type Object struct {
+	Key  string
+	Size int64
+}
 
 // EachObject calls fn for every object under prefix in bucket, in key order,
 // following ListObjectsV2's continuation tokens. It stops at the first error,
@@ -26,4 +53,194 @@ func EachObject(ctx context.Context, api s3.ListObjectsV2APIClient, bucket, pref
 		}
 	}
 	return nil
+}
+
+// Hidden reports whether readers of data skip key: folder markers (keys
+// ending in "/") and objects whose name starts with '_' or '.', as
+// Hadoop-style readers do (_SUCCESS, .tmp files).
+func Hidden(key string) bool {
+	if key == "" || strings.HasSuffix(key, "/") {
+		return true
+	}
+	base := path.Base(key)
+	return strings.HasPrefix(base, "_") || strings.HasPrefix(base, ".")
+}
+
+// ListObjects lists the data objects under prefix (those not Hidden), in key
+// order.
+//
+// This is the one rule for what a Firehose delivery is, shared by the stream,
+// catalog and etl stages: any object under the delivery prefix that is not
+// Hidden, whatever its name. AWS names objects
+// "{prefix}YYYY/MM/DD/HH/{stream}-1-YYYY-MM-DD-HH-MM-SS-{uuid}[.gz]";
+// LocalStack 4.14 adds a '/' to a prefix that lacks one, leaves out the
+// "-1" and never adds ".gz". Whether an object is gzipped is read from its
+// first bytes (see Decompress), never from its name.
+func ListObjects(ctx context.Context, api s3.ListObjectsV2APIClient, bucket, prefix string) ([]Object, error) {
+	var objs []Object
+	err := EachObject(ctx, api, bucket, prefix, func(o types.Object) error {
+		if key := aws.ToString(o.Key); !Hidden(key) {
+			objs = append(objs, Object{Key: key, Size: aws.ToInt64(o.Size)})
+		}
+		return nil
+	})
+	return objs, err
+}
+
+// Compression names what Decompress found.
+const (
+	CompressionGzip = "gzip"
+	CompressionNone = "none"
+)
+
+// Decompress returns a reader of r's content, gunzipped when r starts with
+// the gzip magic bytes (Firehose's GZIP format, with or without a .gz key),
+// and the compression found: CompressionGzip or CompressionNone.
+func Decompress(r io.Reader) (io.Reader, string, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic, err := br.Peek(2)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, "", err
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, "", fmt.Errorf("gzip: %w", err)
+		}
+		zr.Multistream(true)
+		return zr, CompressionGzip, nil
+	}
+	return br, CompressionNone, nil
+}
+
+// ReadObject calls fn with the content of s3://bucket/key, gunzipped when it
+// is gzip (see Decompress), and the compression found. Errors name the
+// object.
+func ReadObject(ctx context.Context, api S3API, bucket, key string, fn func(r io.Reader, compression string) error) error {
+	out, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+	}
+	defer out.Body.Close()
+	r, compression, err := Decompress(out.Body)
+	if err != nil {
+		return fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+	}
+	if err := fn(r, compression); err != nil {
+		return fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+	}
+	return nil
+}
+
+// Download writes the content of s3://bucket/key to the file dst, gunzipped
+// when gunzip is set and the object is gzip.
+func Download(ctx context.Context, api S3API, bucket, key, dst string, gunzip bool) (err error) {
+	out, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+	}
+	defer out.Body.Close()
+	var r io.Reader = out.Body
+	if gunzip {
+		if r, _, err = Decompress(out.Body); err != nil {
+			return fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+		}
+	}
+	f, err := os.Create(dst)
+	if err != nil {
+		return fmt.Errorf("download s3://%s/%s: %w", bucket, key, err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("download s3://%s/%s to %s: %w", bucket, key, dst, cerr)
+		}
+	}()
+	if _, err := io.Copy(f, r); err != nil {
+		return fmt.Errorf("download s3://%s/%s: %w", bucket, key, err)
+	}
+	return nil
+}
+
+// EachLine calls fn with every line of r that is not blank, numbered from 1
+// among all lines, without the line ending. Lines may be of any length. line
+// is only valid during the call.
+func EachLine(r io.Reader, fn func(n int64, line []byte) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var (
+		n   int64
+		buf []byte // a line longer than br's buffer, being gathered
+	)
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			buf = append(buf, chunk...)
+			continue
+		}
+		line := chunk
+		if len(buf) > 0 {
+			buf = append(buf, chunk...)
+			line = buf
+		}
+		if len(line) > 0 {
+			n++
+			if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
+				if ferr := fn(n, trimmed); ferr != nil {
+					return ferr
+				}
+			}
+		}
+		buf = buf[:0]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// ParseS3URI splits "s3://bucket/prefix" into bucket and prefix.
+func ParseS3URI(uri string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("parse S3 location %q: not an s3:// URI", uri)
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if bucket == "" {
+		return "", "", fmt.Errorf("parse S3 location %q: no bucket", uri)
+	}
+	return bucket, prefix, nil
+}
+
+// DeletePrefix deletes every object under prefix (every object of the
+// bucket for ""), in DeleteObjects calls of at most 1,000 keys, and returns
+// how many it deleted. A bucket that does not exist has nothing to delete.
+// A key DeleteObjects reports as not deleted is an error naming it.
+func DeletePrefix(ctx context.Context, api S3DeleteAPI, bucket, prefix string) (int, error) {
+	var ids []types.ObjectIdentifier
+	err := EachObject(ctx, api, bucket, prefix, func(o types.Object) error {
+		ids = append(ids, types.ObjectIdentifier{Key: o.Key})
+		return nil
+	})
+	var nb *types.NoSuchBucket
+	if errors.As(err, &nb) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	deleted := 0
+	for chunk := range slices.Chunk(ids, 1000) {
+		out, err := api.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: chunk, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return deleted, fmt.Errorf("delete under s3://%s/%s: %w", bucket, prefix, err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return deleted, fmt.Errorf("delete s3://%s/%s: %s: %s (%d keys not deleted)", bucket, aws.ToString(e.Key),
+				aws.ToString(e.Code), aws.ToString(e.Message), len(out.Errors))
+		}
+		deleted += len(chunk)
+	}
+	return deleted, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/mldatalake/mldatalake/pipeline"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
 
 // DefaultParallelism is how many DynamoDB scan segments and S3 objects a
@@ -83,7 +84,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 		return rep, err
 	}
 	log := opts.Logger.With("stage", "catalog")
-	cfg, retries := CountRetries(cfg)
+	cfg, retries := pipeline.CountRetries(cfg)
 	defer func() {
 		rep.Retried = retries.Load()
 		rep.Duration = time.Since(start)
@@ -91,7 +92,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	clients := pipeline.NewClients(cfg)
 	names := opts.Names
 
-	var tables []Table
+	var tables []datacatalog.Table
 	crawls, err := crawlS3(ctx, clients.S3, names.Bucket, names.FirehosePrefix, opts.Parallelism, log)
 	if err != nil {
 		return rep, fmt.Errorf("catalog: crawl s3://%s/%s: %w", names.Bucket, names.FirehosePrefix, err)
@@ -127,7 +128,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 		rep.Read += tables[i].RecordCount
 	}
 
-	store, err := Open(ctx, opts.CatalogPath)
+	store, err := datacatalog.Open(ctx, opts.CatalogPath)
 	if err != nil {
 		return rep, fmt.Errorf("catalog: %w", err)
 	}
@@ -150,7 +151,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 
 // write replaces the crawled tables and removes the JSON tables under the
 // crawled prefix that the crawl no longer found.
-func write(ctx context.Context, store *Store, names pipeline.Names, tables []Table) error {
+func write(ctx context.Context, store *datacatalog.Store, names pipeline.Names, tables []datacatalog.Table) error {
 	old, err := store.Tables(ctx, names.CatalogDatabase)
 	if err != nil {
 		return err
@@ -162,7 +163,7 @@ func write(ctx context.Context, store *Store, names pipeline.Names, tables []Tab
 	under := "s3://" + names.Bucket + "/" + names.FirehosePrefix
 	var stale []string
 	for _, t := range old {
-		if t.Classification == ClassificationJSON && strings.HasPrefix(t.Location, under) && !found[t.Name] {
+		if t.Classification == datacatalog.ClassificationJSON && strings.HasPrefix(t.Location, under) && !found[t.Name] {
 			stale = append(stale, t.Name)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/mldatalake/mldatalake/emulation"
 	"github.com/mldatalake/mldatalake/pipeline"
 	"github.com/mldatalake/mldatalake/pipeline/catalog"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o644) }
@@ -127,7 +128,7 @@ func seedWorkshop(tb testing.TB, c *pipeline.Clients, ratings int) {
 	})
 }
 
-func cols(cs []catalog.Column) string {
+func cols(cs []datacatalog.Column) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = c.Name + ":" + c.Type
@@ -155,7 +156,7 @@ func TestRunEmulator(t *testing.T) {
 		t.Errorf("report for firehose = %+v", got)
 	}
 
-	store, err := catalog.Open(t.Context(), path)
+	store, err := datacatalog.Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestRunEmulator(t *testing.T) {
 			tab.RecordCount != w.records || tab.ObjectCount != w.objects || !tab.CrawledAt.Equal(now) {
 			t.Errorf("table %s = %+v\nwant %+v", tab.Name, tab, w)
 		}
-		if w.classification == "dynamodb" && catalog.DynamoDBTableName(tab.Location) != tab.Name {
+		if w.classification == "dynamodb" && datacatalog.DynamoDBTableName(tab.Location) != tab.Name {
 			t.Errorf("table %s location %s does not name the DynamoDB table", tab.Name, tab.Location)
 		}
 	}
@@ -208,7 +209,7 @@ func TestRunEmulator(t *testing.T) {
 		if _, err := catalog.Run(t.Context(), cfg, catalog.Options{Names: names, CatalogPath: path}); err != nil {
 			t.Fatal(err)
 		}
-		store, err := catalog.Open(t.Context(), path)
+		store, err := datacatalog.Open(t.Context(), path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +241,7 @@ func TestRunEmulator(t *testing.T) {
 		if rep.Written != 3 {
 			t.Errorf("second crawl wrote %d tables, want 3", rep.Written)
 		}
-		store, err := catalog.Open(t.Context(), path)
+		store, err := datacatalog.Open(t.Context(), path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,7 +285,7 @@ func TestScanEmulator(t *testing.T) {
 		t.Run(fmt.Sprintf("segments=%d", segments), func(t *testing.T) {
 			seen := make([]int, 1000)
 			pages := make([]int, segments)
-			n, err := catalog.Scan(t.Context(), clients.DynamoDB, "big_t", segments, func(_ context.Context, seg int, page []map[string]types.AttributeValue) error {
+			n, err := pipeline.ScanItems(t.Context(), clients.DynamoDB, "big_t", segments, func(_ context.Context, seg int, page []map[string]types.AttributeValue) error {
 				pages[seg]++ // one goroutine per segment
 				for _, it := range page {
 					var i int

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
 
 // kind is the shape of an inferred Glue type. The numeric kinds are ordered
@@ -307,13 +308,13 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // columns turns a record type into catalog columns.
-func columns(t *gtype) []Column {
+func columns(t *gtype) []datacatalog.Column {
 	if t == nil {
 		return nil
 	}
-	cols := make([]Column, len(t.fields))
+	cols := make([]datacatalog.Column, len(t.fields))
 	for i, f := range t.fields {
-		cols[i] = Column{Name: f.name, Type: f.t.String()}
+		cols[i] = datacatalog.Column{Name: f.name, Type: f.t.String()}
 	}
 	return cols
 }

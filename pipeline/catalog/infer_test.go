@@ -1,23 +1,15 @@
 package catalog
 
 import (
-	"bytes"
-	"compress/gzip"
-	"context"
-	"errors"
-	"fmt"
-	"io"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
 
 // render writes columns as "name:type,...".
-func render(cols []Column) string {
+func render(cols []datacatalog.Column) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
 		parts[i] = c.Name + ":" + c.Type
@@ -189,191 +181,6 @@ func TestS3Folder(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestTableName(t *testing.T) {
-	for in, want := range map[string]string{
-		"ratings_t": "ratings_t", "Ratings-T": "ratings_t", "firehose/": "firehose", "a.b c": "a_b_c", "né": "n_",
-	} {
-		if got := TableName(in); got != want {
-			t.Errorf("TableName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestParseS3URIAndHidden(t *testing.T) {
-	b, p, err := ParseS3URI("s3://ml-data-lake/firehose/")
-	if err != nil || b != "ml-data-lake" || p != "firehose/" {
-		t.Errorf("ParseS3URI = %q, %q, %v", b, p, err)
-	}
-	for _, bad := range []string{"http://x/y", "s3:///x", "ml-data-lake/x"} {
-		if _, _, err := ParseS3URI(bad); err == nil {
-			t.Errorf("ParseS3URI(%q) accepted", bad)
-		}
-	}
-	for key, want := range map[string]bool{
-		"firehose/2026/x": false, "firehose/_SUCCESS": true, "firehose/.tmp": true, "firehose/2026/": true,
-		"firehose/_x/y": false, "": true,
-	} {
-		if got := Hidden(key); got != want {
-			t.Errorf("Hidden(%q) = %v, want %v", key, got, want)
-		}
-	}
-	for loc, want := range map[string]string{
-		"arn:aws:dynamodb:us-east-1:000000000000:table/ratings_t":               "ratings_t",
-		"arn:aws:dynamodb:us-east-1:000000000000:table/ratings_t/stream/2026-1": "ratings_t",
-		"links_t": "links_t",
-	} {
-		if got := DynamoDBTableName(loc); got != want {
-			t.Errorf("DynamoDBTableName(%q) = %q, want %q", loc, got, want)
-		}
-	}
-}
-
-func TestEachLine(t *testing.T) {
-	long := strings.Repeat("x", 200<<10)
-	tests := []struct {
-		name, in string
-		want     []string // "n:line"
-	}{
-		{"newline terminated", "a\nb\n", []string{"1:a", "2:b"}},
-		{"no final newline", "a\nb", []string{"1:a", "2:b"}},
-		{"CRLF and blanks", "a\r\n\r\n  \nb\r\n", []string{"1:a", "4:b"}},
-		{"long line", "a\n" + long + "\nb", []string{"1:a", "2:" + long, "3:b"}},
-		{"empty", "", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got []string
-			err := EachLine(strings.NewReader(tt.in), func(n int64, line []byte) error {
-				got = append(got, fmt.Sprintf("%d:%s", n, line))
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-				t.Errorf("lines = %.80q, want %.80q", got, tt.want)
-			}
-		})
-	}
-	stop := errors.New("stop")
-	if err := EachLine(strings.NewReader("a\nb\n"), func(int64, []byte) error { return stop }); !errors.Is(err, stop) {
-		t.Errorf("EachLine error = %v, want the callback's", err)
-	}
-}
-
-func TestDecompress(t *testing.T) {
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte("{\"a\":1}\n"))
-	zw.Close()
-	tests := []struct {
-		name, in, want, compression string
-	}{
-		{"plain", "{\"a\":1}\n", "{\"a\":1}\n", "none"},
-		{"gzip", gz.String(), "{\"a\":1}\n", "gzip"},
-		{"empty", "", "", "none"},
-		{"one byte", "x", "x", "none"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, c, err := Decompress(strings.NewReader(tt.in))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := io.ReadAll(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(b) != tt.want || c != tt.compression {
-				t.Errorf("Decompress = %q, %s; want %q, %s", b, c, tt.want, tt.compression)
-			}
-		})
-	}
-}
-
-// fakeScan serves a table split into segments, pageSize items per page.
-type fakeScan struct {
-	mu       sync.Mutex
-	items    int
-	pageSize int
-	calls    []string
-	failAt   int // fail the call with this item offset, if > 0
-}
-
-func (f *fakeScan) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
-	seg, total := int(aws.ToInt32(in.Segment)), int(aws.ToInt32(in.TotalSegments))
-	if !aws.ToBool(in.ConsistentRead) {
-		return nil, errors.New("not a consistent read")
-	}
-	start := seg
-	if k, ok := in.ExclusiveStartKey["k"].(*types.AttributeValueMemberN); ok {
-		fmt.Sscan(k.Value, &start)
-		start += total
-	}
-	f.mu.Lock()
-	f.calls = append(f.calls, fmt.Sprintf("%d/%d@%d", seg, total, start))
-	f.mu.Unlock()
-	if f.failAt > 0 && start == f.failAt {
-		return nil, errors.New("boom")
-	}
-	out := &dynamodb.ScanOutput{}
-	last := -1
-	for i := start; i < f.items && len(out.Items) < f.pageSize; i += total {
-		out.Items = append(out.Items, map[string]types.AttributeValue{"k": &types.AttributeValueMemberN{Value: fmt.Sprint(i)}})
-		last = i
-	}
-	if last >= 0 && last+total < f.items {
-		out.LastEvaluatedKey = map[string]types.AttributeValue{"k": &types.AttributeValueMemberN{Value: fmt.Sprint(last)}}
-	}
-	return out, nil
-}
-
-func TestScan(t *testing.T) {
-	for _, segments := range []int{0, 1, 3, 8} {
-		t.Run(fmt.Sprintf("segments=%d", segments), func(t *testing.T) {
-			f := &fakeScan{items: 100, pageSize: 7}
-			var mu sync.Mutex
-			seen := map[string]int{}
-			n, err := Scan(t.Context(), f, "t", segments, func(_ context.Context, seg int, items []map[string]types.AttributeValue) error {
-				mu.Lock()
-				defer mu.Unlock()
-				for _, it := range items {
-					seen[it["k"].(*types.AttributeValueMemberN).Value]++
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n != 100 || len(seen) != 100 {
-				t.Fatalf("read %d items, %d distinct; want 100", n, len(seen))
-			}
-			for k, c := range seen {
-				if c != 1 {
-					t.Errorf("item %s read %d times", k, c)
-				}
-			}
-			if len(f.calls) < 15 { // 100 items, 7 a page
-				t.Errorf("%d Scan calls, want at least 15 pages: %v", len(f.calls), f.calls)
-			}
-		})
-	}
-	t.Run("error stops the scan", func(t *testing.T) {
-		f := &fakeScan{items: 100, pageSize: 5, failAt: 10}
-		_, err := Scan(t.Context(), f, "ratings_t", 2, func(context.Context, int, []map[string]types.AttributeValue) error { return nil })
-		if err == nil || !strings.Contains(err.Error(), "scan ratings_t segment 0/2: boom") {
-			t.Errorf("Scan error = %v", err)
-		}
-	})
-	t.Run("page error stops the scan", func(t *testing.T) {
-		stop := errors.New("stop")
-		_, err := Scan(t.Context(), &fakeScan{items: 10, pageSize: 1}, "t", 2, func(context.Context, int, []map[string]types.AttributeValue) error { return stop })
-		if !errors.Is(err, stop) {
-			t.Errorf("Scan error = %v, want the page's", err)
-		}
-	})
 }
 
 // BenchmarkItemSchema measures the crawler's inference per DynamoDB item.

@@ -12,6 +12,7 @@
 // "0114709" stays "0114709", rating "3.0" stays "3.0" and an absent tmdbid
 // stays empty.
 //
-// Like every pipeline stage, etl sees only an aws.Config: it must not import
-// emulation/, fixtures/ or magefiles/.
+// Like every pipeline stage, etl depends on package pipeline (and
+// pipeline/datacatalog) and the SDK only: it must not import another stage,
+// emulation/, fixtures/, integration/ or magefiles/.
 package etl

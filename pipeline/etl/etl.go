@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mldatalake/mldatalake/pipeline"
-	"github.com/mldatalake/mldatalake/pipeline/catalog"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
 
 // SaveMode says what Run does with objects already under an output's prefix,
@@ -98,8 +98,8 @@ func (o Options) withDefaults() (Options, error) {
 
 // inputs are the catalog tables the job reads.
 type inputs struct {
-	dynamo map[string]catalog.Table // by label: ratings, movies, links
-	stream []catalog.Table          // the JSON tables under the stream's prefix
+	dynamo map[string]datacatalog.Table // by label: ratings, movies, links
+	stream []datacatalog.Table          // the JSON tables under the stream's prefix
 }
 
 // Run is the workshop's Glue job. It reads its sources from the catalog
@@ -137,7 +137,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	}
 	log := opts.Logger.With("stage", "etl")
 	names := opts.Names
-	cfg, retries := catalog.CountRetries(cfg)
+	cfg, retries := pipeline.CountRetries(cfg)
 	defer func() {
 		rep.Retried = retries.Load()
 		rep.Duration = time.Since(start)
@@ -194,7 +194,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	// Load the sources.
 	for _, label := range []string{labelRatings, labelMovies, labelLinks} {
 		t := in.dynamo[label]
-		table := catalog.DynamoDBTableName(t.Location)
+		table := datacatalog.DynamoDBTableName(t.Location)
 		if err := j.addSource(ctx, label, t.Name, t.Location); err != nil {
 			return rep, fmt.Errorf("etl: %w", err)
 		}
@@ -288,7 +288,7 @@ func readCatalog(ctx context.Context, path string, names pipeline.Names) (in inp
 	if _, err := os.Stat(path); err != nil {
 		return in, fmt.Errorf("catalog %s: %w: run the catalog stage first", path, err)
 	}
-	store, err := catalog.Open(ctx, path)
+	store, err := datacatalog.Open(ctx, path)
 	if err != nil {
 		return in, err
 	}
@@ -298,21 +298,21 @@ func readCatalog(ctx context.Context, path string, names pipeline.Names) (in inp
 		}
 	}()
 	db := names.CatalogDatabase
-	in.dynamo = map[string]catalog.Table{}
+	in.dynamo = map[string]datacatalog.Table{}
 	for _, src := range []struct{ label, name string }{
 		{labelRatings, names.RatingsTable},
 		{labelMovies, names.MoviesTable},
 		{labelLinks, names.LinksTable},
 	} {
 		label, name := src.label, src.name
-		t, err := store.Table(ctx, db, catalog.TableName(name))
-		if errors.Is(err, catalog.ErrNotFound) {
+		t, err := store.Table(ctx, db, datacatalog.TableName(name))
+		if errors.Is(err, datacatalog.ErrNotFound) {
 			return in, fmt.Errorf("%w: run the catalog stage first", err)
 		}
 		if err != nil {
 			return in, err
 		}
-		if t.Classification != catalog.ClassificationDynamoDB {
+		if t.Classification != datacatalog.ClassificationDynamoDB {
 			return in, fmt.Errorf("catalog table %s is classified %q: the job reads it from DynamoDB", t.Name, t.Classification)
 		}
 		if err := checkColumns(t, required[label]); err != nil {
@@ -326,7 +326,7 @@ func readCatalog(ctx context.Context, path string, names pipeline.Names) (in inp
 	}
 	under := "s3://" + names.Bucket + "/" + names.FirehosePrefix
 	for _, t := range all {
-		if t.Classification == catalog.ClassificationJSON && strings.HasPrefix(t.Location, under) {
+		if t.Classification == datacatalog.ClassificationJSON && strings.HasPrefix(t.Location, under) {
 			if err := checkColumns(t, required[labelStream]); err != nil {
 				return in, err
 			}
@@ -338,7 +338,7 @@ func readCatalog(ctx context.Context, path string, names pipeline.Names) (in inp
 
 // checkColumns fails when a table with records lacks a column the script
 // selects, as Spark's select would.
-func checkColumns(t catalog.Table, cols []string) error {
+func checkColumns(t datacatalog.Table, cols []string) error {
 	if t.RecordCount == 0 {
 		return nil
 	}
@@ -356,7 +356,7 @@ func checkColumns(t catalog.Table, cols []string) error {
 
 // stagingColumns are the catalog's data columns plus any required one the
 // catalog lacks (an empty table has none).
-func stagingColumns(t catalog.Table, req []string) []string {
+func stagingColumns(t datacatalog.Table, req []string) []string {
 	var cols []string
 	for _, c := range t.Columns {
 		cols = append(cols, c.Name)
@@ -370,14 +370,14 @@ func stagingColumns(t catalog.Table, req []string) []string {
 }
 
 // loadDynamoDB scans table into the staging table of label.
-func loadDynamoDB(ctx context.Context, j *job, api catalog.ScanAPI, table, label string, cols []string, segments int) (int64, error) {
+func loadDynamoDB(ctx context.Context, j *job, api pipeline.ScanAPI, table, label string, cols []string, segments int) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := make(chan []map[string]types.AttributeValue, segments)
 	scanned := make(chan error, 1)
 	go func() {
 		defer close(scanned)
-		_, err := catalog.Scan(ctx, api, table, segments, func(ctx context.Context, _ int, items []map[string]types.AttributeValue) error {
+		_, err := pipeline.ScanItems(ctx, api, table, segments, func(ctx context.Context, _ int, items []map[string]types.AttributeValue) error {
 			select {
 			case pages <- items:
 				return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/mldatalake/mldatalake/emulation/fault"
 	"github.com/mldatalake/mldatalake/pipeline"
 	"github.com/mldatalake/mldatalake/pipeline/catalog"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 	"github.com/mldatalake/mldatalake/pipeline/etl"
 )
 
@@ -217,7 +218,7 @@ func TestRunEmulator(t *testing.T) {
 			t.Error("the failed run created the catalog file")
 		}
 		// A catalog without the DynamoDB tables.
-		store, err := catalog.Open(t.Context(), o.CatalogPath)
+		store, err := datacatalog.Open(t.Context(), o.CatalogPath)
 		if err != nil {
 			t.Fatal(err)
 		}

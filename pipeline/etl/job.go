@@ -19,7 +19,6 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/mldatalake/mldatalake/pipeline"
-	"github.com/mldatalake/mldatalake/pipeline/catalog"
 )
 
 //go:embed sql/*.sql
@@ -308,7 +307,7 @@ func appendLines(app *duckdb.Appender, f stagedFile) error {
 		return fmt.Errorf("stream object %s: %w", f.URI, err)
 	}
 	defer r.Close()
-	err = catalog.EachLine(r, func(n int64, line []byte) error {
+	err = pipeline.EachLine(r, func(n int64, line []byte) error {
 		return app.AppendRow(f.URI+":"+strconv.FormatInt(n, 10), string(line))
 	})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -17,21 +16,21 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mldatalake/mldatalake/pipeline"
-	"github.com/mldatalake/mldatalake/pipeline/catalog"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
 
 // downloadStream downloads every object of the stream tables to
 // dir/stream/NNNNNN.json, gunzipping gzipped ones, parallelism at a time.
-func downloadStream(ctx context.Context, api catalog.S3API, tables []catalog.Table, dir string, parallelism int) ([]stagedFile, error) {
+func downloadStream(ctx context.Context, api pipeline.S3API, tables []datacatalog.Table, dir string, parallelism int) ([]stagedFile, error) {
 	var files []stagedFile
 	type object struct{ bucket, key string }
 	var objs []object
 	for _, t := range tables {
-		bucket, prefix, err := catalog.ParseS3URI(t.Location)
+		bucket, prefix, err := pipeline.ParseS3URI(t.Location)
 		if err != nil {
 			return nil, fmt.Errorf("catalog table %s: %w", t.Name, err)
 		}
-		list, err := catalog.ListObjects(ctx, api, bucket, prefix)
+		list, err := pipeline.ListObjects(ctx, api, bucket, prefix)
 		if err != nil {
 			return nil, err
 		}
@@ -54,38 +53,12 @@ func downloadStream(ctx context.Context, api catalog.S3API, tables []catalog.Tab
 			Path: filepath.Join(sdir, fmt.Sprintf("%06d.json", i)),
 			URI:  "s3://" + o.bucket + "/" + o.key,
 		}
-		g.Go(func() error { return download(gctx, api, o.bucket, o.key, files[i].Path) })
+		g.Go(func() error { return pipeline.Download(gctx, api, o.bucket, o.key, files[i].Path, true) })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	return files, nil
-}
-
-// download writes the (gunzipped) content of one object to path.
-func download(ctx context.Context, api catalog.S3API, bucket, key, path string) (err error) {
-	out, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		return fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
-	}
-	defer out.Body.Close()
-	r, _, err := catalog.Decompress(out.Body)
-	if err != nil {
-		return fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("stage s3://%s/%s: %w", bucket, key, err)
-	}
-	defer func() {
-		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("stage s3://%s/%s: %w", bucket, key, cerr)
-		}
-	}()
-	if _, err := io.Copy(f, r); err != nil {
-		return fmt.Errorf("download s3://%s/%s: %w", bucket, key, err)
-	}
-	return nil
 }
 
 // s3API is the part of the S3 client the job writes with.

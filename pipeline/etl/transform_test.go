@@ -15,8 +15,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/mldatalake/mldatalake/pipeline/catalog"
+	"github.com/mldatalake/mldatalake/pipeline"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
 
 // input is a hand-made input of the job: DynamoDB items per label and
@@ -43,7 +43,7 @@ func item(kv ...string) map[string]types.AttributeValue {
 
 // itemColumns is what the crawler would catalog for items: lower-cased
 // attribute names, sorted.
-func itemColumns(items []map[string]types.AttributeValue) []catalog.Column {
+func itemColumns(items []map[string]types.AttributeValue) []datacatalog.Column {
 	var names []string
 	for _, it := range items {
 		for k := range it {
@@ -53,9 +53,9 @@ func itemColumns(items []map[string]types.AttributeValue) []catalog.Column {
 		}
 	}
 	sort.Strings(names)
-	cols := make([]catalog.Column, len(names))
+	cols := make([]datacatalog.Column, len(names))
 	for i, n := range names {
-		cols[i] = catalog.Column{Name: n, Type: "string"}
+		cols[i] = datacatalog.Column{Name: n, Type: "string"}
 	}
 	return cols
 }
@@ -88,7 +88,7 @@ func runInput(tb testing.TB, in input) result {
 		{labelMovies, "movies_t", in.movies},
 		{labelLinks, "links_t", in.links},
 	} {
-		cols := stagingColumns(catalog.Table{Columns: itemColumns(src.items)}, required[src.label])
+		cols := stagingColumns(datacatalog.Table{Columns: itemColumns(src.items)}, required[src.label])
 		if err := j.addSource(ctx, src.label, src.table, "arn:aws:dynamodb:us-east-1:000000000000:table/"+src.table); err != nil {
 			tb.Fatal(err)
 		}
@@ -456,7 +456,7 @@ func TestGoldenTiny(t *testing.T) {
 		stream:  map[string]string{},
 	}
 	for _, k := range fx.Keys {
-		r, _, err := catalog.Decompress(strings.NewReader(string(fx.Objects[k])))
+		r, _, err := pipeline.Decompress(strings.NewReader(string(fx.Objects[k])))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -506,7 +506,7 @@ func TestAttrText(t *testing.T) {
 }
 
 func TestCheckColumns(t *testing.T) {
-	links := catalog.Table{Name: "links_t", RecordCount: 3, Columns: []catalog.Column{{Name: "imdbid"}, {Name: "movieid"}}}
+	links := datacatalog.Table{Name: "links_t", RecordCount: 3, Columns: []datacatalog.Column{{Name: "imdbid"}, {Name: "movieid"}}}
 	err := checkColumns(links, required[labelLinks])
 	if err == nil || !strings.Contains(err.Error(), "links_t has no column tmdbid (it has imdbid, movieid)") {
 		t.Errorf("checkColumns = %v, want the missing tmdbid named", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/mldatalake/mldatalake/pipeline"
 )
 
 // ExceptionsTable is the DynamoDB table DMS writes the rows of a full load
@@ -131,8 +132,9 @@ func (s *exceptionSink) write(ctx context.Context, reqs []types.WriteRequest) er
 // countRun counts this run's exceptions per source table ("schema.table"),
 // as they are in the exceptions table.
 func (s *exceptionSink) countRun(ctx context.Context) (map[string]int64, error) {
+	var mu sync.Mutex
 	counts := map[string]int64{}
-	p := dynamodb.NewScanPaginator(s.l.ddb, &dynamodb.ScanInput{
+	in := dynamodb.ScanInput{
 		TableName:        aws.String(ExceptionsTable),
 		ConsistentRead:   aws.Bool(true),
 		FilterExpression: aws.String("#task = :task AND #time > :start"),
@@ -144,12 +146,10 @@ func (s *exceptionSink) countRun(ctx context.Context) (map[string]int64, error) 
 			":start": &types.AttributeValueMemberS{Value: s.start},
 		},
 		ProjectionExpression: aws.String("#owner, #table"),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("count exceptions: %w", err)
-		}
+	}
+	_, err := pipeline.Scan(ctx, s.l.ddb, in, s.l.segments, func(_ context.Context, _ int, page *dynamodb.ScanOutput) error {
+		mu.Lock()
+		defer mu.Unlock()
 		for _, it := range page.Items {
 			owner, _ := it[ExcTableOwner].(*types.AttributeValueMemberS)
 			name, _ := it[ExcTableName].(*types.AttributeValueMemberS)
@@ -157,6 +157,10 @@ func (s *exceptionSink) countRun(ctx context.Context) (map[string]int64, error) 
 				counts[owner.Value+"."+name.Value]++
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count exceptions: %w", err)
 	}
 	return counts, nil
 }

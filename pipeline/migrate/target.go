@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/mldatalake/mldatalake/pipeline"
 )
@@ -237,40 +236,27 @@ func (l *loader) truncate(ctx context.Context, name string, pk, sk KeyAttribute)
 		proj += ", #sk"
 		names["#sk"] = sk.Name
 	}
-	segments := int32(l.segments)
-	g, ctx := errgroup.WithContext(ctx)
-	for seg := range segments {
-		g.Go(func() error {
-			p := dynamodb.NewScanPaginator(l.ddb, &dynamodb.ScanInput{
-				TableName:                aws.String(name),
-				ProjectionExpression:     aws.String(proj),
-				ExpressionAttributeNames: names,
-				Segment:                  aws.Int32(seg),
-				TotalSegments:            aws.Int32(segments),
-			})
-			for p.HasMorePages() {
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					return fmt.Errorf("truncate %s: scan: %w", name, err)
-				}
-				for chunk := range chunks(page.Items, maxBatch) {
-					reqs := make([]types.WriteRequest, len(chunk))
-					for i, key := range chunk {
-						reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}}
-					}
-					res, err := l.writeBatch(ctx, name, reqs)
-					if err != nil {
-						return fmt.Errorf("truncate %s: %w", name, err)
-					}
-					if len(res.failed) > 0 {
-						return fmt.Errorf("truncate %s: delete refused: %s", name, res.failed[0].reason)
-					}
-				}
+	in := dynamodb.ScanInput{TableName: aws.String(name), ProjectionExpression: aws.String(proj), ExpressionAttributeNames: names}
+	_, err := pipeline.Scan(ctx, l.ddb, in, l.segments, func(ctx context.Context, _ int, page *dynamodb.ScanOutput) error {
+		for chunk := range chunks(page.Items, maxBatch) {
+			reqs := make([]types.WriteRequest, len(chunk))
+			for i, key := range chunk {
+				reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}}
 			}
-			return nil
-		})
+			res, err := l.writeBatch(ctx, name, reqs)
+			if err != nil {
+				return err
+			}
+			if len(res.failed) > 0 {
+				return fmt.Errorf("delete refused: %s", res.failed[0].reason)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("truncate %s: %w", name, err)
 	}
-	return g.Wait()
+	return nil
 }
 
 func chunks[T any](s []T, n int) func(func([]T) bool) {

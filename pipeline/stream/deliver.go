@@ -1,18 +1,13 @@
 package stream
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/mldatalake/mldatalake/pipeline"
 )
@@ -39,7 +34,13 @@ func (d *deliveryCounter) baseline(ctx context.Context) error {
 func (d *deliveryCounter) objects() int { return len(d.counted) }
 
 func (d *deliveryCounter) list(ctx context.Context, fn func(key string) error) error {
-	return pipeline.EachObject(ctx, d.s3, d.bucket, d.prefix, func(o types.Object) error { return fn(aws.ToString(o.Key)) })
+	objs, err := pipeline.ListObjects(ctx, d.s3, d.bucket, d.prefix)
+	for _, o := range objs {
+		if err := fn(o.Key); err != nil {
+			return err
+		}
+	}
+	return err
 }
 
 // poll reads the objects that appeared since the last poll.
@@ -62,34 +63,24 @@ func (d *deliveryCounter) poll(ctx context.Context) error {
 }
 
 // count returns the number of newline-terminated records in one object,
-// gunzipping .gz objects.
+// gunzipped when it is gzip (see pipeline.ReadObject: by its first bytes,
+// whatever its key).
 func (d *deliveryCounter) count(ctx context.Context, key string) (int64, error) {
-	out, err := d.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(d.bucket), Key: aws.String(key)})
-	if err != nil {
-		return 0, fmt.Errorf("read s3://%s/%s: %w", d.bucket, key, err)
-	}
-	defer out.Body.Close()
-	var r io.Reader = bufio.NewReader(out.Body)
-	if strings.HasSuffix(key, ".gz") {
-		gz, err := gzip.NewReader(r)
-		if err != nil {
-			return 0, fmt.Errorf("gunzip s3://%s/%s: %w", d.bucket, key, err)
-		}
-		defer gz.Close()
-		r = gz
-	}
 	var n int64
-	buf := make([]byte, 64<<10)
-	for {
-		m, err := r.Read(buf)
-		n += int64(bytes.Count(buf[:m], []byte{'\n'}))
-		if err == io.EOF {
-			return n, nil
+	err := pipeline.ReadObject(ctx, d.s3, d.bucket, key, func(r io.Reader, _ string) error {
+		buf := make([]byte, 64<<10)
+		for {
+			m, err := r.Read(buf)
+			n += int64(bytes.Count(buf[:m], []byte{'\n'}))
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return n, fmt.Errorf("read s3://%s/%s: %w", d.bucket, key, err)
-		}
-	}
+	})
+	return n, err
 }
 
 // wait polls until want records have landed or the timeout passes. More

@@ -171,24 +171,21 @@ func findOutput(ctx context.Context, c *s3.Client, bucket, prefix string) (strin
 
 // readRows streams the CSV object's records, numbered from 1 (the header).
 func readRows(ctx context.Context, c *s3.Client, bucket, key string, fn func(line int, row []string)) error {
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		return fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
-	}
-	defer out.Body.Close()
-	r := csv.NewReader(out.Body)
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	for n := 1; ; n++ {
-		row, err := r.Read()
-		if err == io.EOF {
-			return nil
+	return pipeline.ReadObject(ctx, c, bucket, key, func(body io.Reader, _ string) error {
+		r := csv.NewReader(body)
+		r.FieldsPerRecord = -1
+		r.ReuseRecord = true
+		for n := 1; ; n++ {
+			row, err := r.Read()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			fn(n, row)
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-		fn(n, row)
-	}
+	})
 }
 
 // checker runs the per-row assertions of one output as its rows stream by,

@@ -1,4 +1,4 @@
-package catalog
+package pipeline
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 // CountRetries returns a copy of cfg whose clients add to n every attempt
 // after an operation's first: the throttles, 5xx errors and lost responses
-// the SDK's retryer tried again. It is how the catalog and etl stages fill
+// the SDK's retryer tried again. It is how stages fill
 // Report.Retried.
 func CountRetries(cfg aws.Config) (_ aws.Config, n *atomic.Int64) {
 	n = new(atomic.Int64)

@@ -1,18 +1,19 @@
-package catalog_test
+package datacatalog_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/mldatalake/mldatalake/pipeline/catalog"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
 
-func openStore(tb testing.TB, path string) *catalog.Store {
+func openStore(tb testing.TB, path string) *datacatalog.Store {
 	tb.Helper()
-	s, err := catalog.Open(tb.Context(), path)
+	s, err := datacatalog.Open(tb.Context(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -23,18 +24,18 @@ func TestStore(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "sub", "catalog.duckdb")
 	crawled := time.Date(2026, 11, 25, 19, 3, 11, 0, time.UTC)
-	firehose := catalog.Table{
+	firehose := datacatalog.Table{
 		Database: "ml-data-lake", Name: "firehose", Location: "s3://ml-data-lake/firehose/",
-		Classification: catalog.ClassificationJSON, Compression: "gzip",
-		Columns: []catalog.Column{{Name: "userid", Type: "string"}, {Name: "movieid", Type: "string"},
+		Classification: datacatalog.ClassificationJSON, Compression: "gzip",
+		Columns: []datacatalog.Column{{Name: "userid", Type: "string"}, {Name: "movieid", Type: "string"},
 			{Name: "ratingid", Type: "string"}, {Name: "timestamp", Type: "string"}},
-		PartitionKeys: []catalog.Column{{Name: "partition_0", Type: "string"}, {Name: "partition_1", Type: "string"}},
+		PartitionKeys: []datacatalog.Column{{Name: "partition_0", Type: "string"}, {Name: "partition_1", Type: "string"}},
 		RecordCount:   5, ObjectCount: 2, SizeBytes: 321, CrawledAt: crawled,
 	}
-	ratings := catalog.Table{
+	ratings := datacatalog.Table{
 		Database: "ml-data-lake", Name: "ratings_t", Location: "arn:aws:dynamodb:us-east-1:000000000000:table/ratings_t",
-		Classification: catalog.ClassificationDynamoDB, Compression: "none",
-		Columns:     []catalog.Column{{Name: "id", Type: "string"}, {Name: "rating", Type: "string"}},
+		Classification: datacatalog.ClassificationDynamoDB, Compression: "none",
+		Columns:     []datacatalog.Column{{Name: "id", Type: "string"}, {Name: "rating", Type: "string"}},
 		RecordCount: 10, CrawledAt: crawled,
 	}
 	other := ratings
@@ -48,7 +49,7 @@ func TestStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []catalog.Table{firehose, ratings}; !reflect.DeepEqual(got, want) {
+	if want := []datacatalog.Table{firehose, ratings}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Tables =\n%+v\nwant\n%+v", got, want)
 	}
 
@@ -81,7 +82,7 @@ func TestStore(t *testing.T) {
 	if err := s.Delete(ctx, "ml-data-lake", "firehose", "nonexistent"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Table(ctx, "ml-data-lake", "firehose"); !errors.Is(err, catalog.ErrNotFound) {
+	if _, err := s.Table(ctx, "ml-data-lake", "firehose"); !errors.Is(err, datacatalog.ErrNotFound) {
 		t.Errorf("Table after Delete: err = %v, want ErrNotFound", err)
 	}
 	if tab, err := s.Table(ctx, "other", "ratings_t"); err != nil || tab.RecordCount != 10 {
@@ -90,21 +91,21 @@ func TestStore(t *testing.T) {
 	if got, err := s.Tables(ctx, "empty"); err != nil || got == nil || len(got) != 0 {
 		t.Errorf("Tables(empty) = %v, %v; want an empty slice", got, err)
 	}
-	if err := s.Put(ctx, catalog.Table{Name: "x"}); err == nil {
+	if err := s.Put(ctx, datacatalog.Table{Name: "x"}); err == nil {
 		t.Error("Put of a table without a database succeeded")
 	}
 }
 
 func TestOpenErrors(t *testing.T) {
-	if _, err := catalog.Open(t.Context(), ""); err == nil {
+	if _, err := datacatalog.Open(t.Context(), ""); err == nil {
 		t.Error("Open(\"\") succeeded")
 	}
 	// A file that is not a DuckDB database.
 	path := filepath.Join(t.TempDir(), "not.duckdb")
-	if err := writeFile(path, "hello"); err != nil {
+	if err := os.WriteFile(path, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := catalog.Open(t.Context(), path); err == nil {
+	if s, err := datacatalog.Open(t.Context(), path); err == nil {
 		s.Close()
 		t.Error("Open of a text file succeeded")
 	}
