@@ -21,12 +21,17 @@ type route struct {
 }
 
 // routes builds the edge router: health, authentication, service selection by
-// X-Amz-Target (S3 otherwise), then fault injection.
+// X-Amz-Target (the JSON services), by the SigV4 credential scope's service
+// (the query services IAM and STS), S3 otherwise, then fault injection.
 func (s *Server) routes() http.Handler {
 	jsonRoutes := []route{
 		{awsproto.DynamoDB, awsproto.JSON10DynamoDB, s.DynamoDB},
 		{awsproto.Kinesis, awsproto.JSON11, s.Kinesis},
 		{awsproto.Firehose, awsproto.JSON11, s.Firehose},
+	}
+	queryRoutes := map[string]route{
+		awsproto.IAM.Name: {svc: awsproto.IAM, handler: s.IAM},
+		awsproto.STS.Name: {svc: awsproto.STS, handler: s.STS},
 	}
 	s3Route := route{svc: awsproto.S3, handler: s.S3}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +53,8 @@ func (s *Server) routes() http.Handler {
 					awsproto.CodeUnknownOperation, "Unknown operation %q", target))
 				return
 			}
+		} else if qr, ok := queryRoutes[awsproto.SigningService(r)]; ok {
+			rt = qr
 		} else {
 			virtualHostToPath(r)
 		}
@@ -125,6 +132,13 @@ func (s *Server) serveWithFaults(w http.ResponseWriter, r *http.Request, rt rout
 // services, S3's XML otherwise. For a JSON service, an authentication failure
 // is MissingAuthenticationTokenException with status 400, as AWS answers.
 func (rt route) writeError(w http.ResponseWriter, r *http.Request, e *awsproto.Error, auth bool) {
+	if rt.svc.XMLNamespace != "" {
+		if auth {
+			e = &awsproto.Error{Status: http.StatusForbidden, Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token"}
+		}
+		awsproto.WriteQueryError(w, rt.svc, e)
+		return
+	}
 	if rt.svc.TargetPrefix != "" {
 		if auth {
 			e = &awsproto.Error{Status: http.StatusBadRequest, Code: awsproto.CodeMissingAuthentication, Message: "Missing Authentication Token"}
@@ -148,8 +162,9 @@ func (rt route) writeError(w http.ResponseWriter, r *http.Request, e *awsproto.E
 func (s *Server) health(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
-		"services": map[string]string{"s3": "running", "dynamodb": "running", "kinesis": "running", "firehose": "running"},
-		"edition":  "emulator",
+		"services": map[string]string{"s3": "running", "dynamodb": "running", "kinesis": "running", "firehose": "running",
+			"iam": "running", "sts": "running"},
+		"edition": "emulator",
 	})
 }
 

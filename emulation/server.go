@@ -18,15 +18,17 @@ import (
 	"github.com/mldatalake/mldatalake/emulation/dynamodb"
 	"github.com/mldatalake/mldatalake/emulation/fault"
 	"github.com/mldatalake/mldatalake/emulation/firehose"
+	"github.com/mldatalake/mldatalake/emulation/iam"
 	"github.com/mldatalake/mldatalake/emulation/kinesis"
 	"github.com/mldatalake/mldatalake/emulation/s3"
+	"github.com/mldatalake/mldatalake/emulation/sts"
 )
 
 // DefaultRegion is the region the emulator reports and Config uses.
 const DefaultRegion = "us-east-1"
 
-// Server is the in-process AWS emulator: S3, DynamoDB, Kinesis and Firehose on
-// one port.
+// Server is the in-process AWS emulator: S3, DynamoDB, Kinesis, Firehose, IAM
+// and STS on one port.
 type Server struct {
 	// URL is the base URL, "http://127.0.0.1:PORT", without a trailing slash.
 	URL string
@@ -37,6 +39,8 @@ type Server struct {
 	DynamoDB *dynamodb.Service
 	Kinesis  *kinesis.Service
 	Firehose *firehose.Service
+	IAM      *iam.Service
+	STS      *sts.Service
 	Faults   *fault.Injector
 
 	cfg       config
@@ -95,6 +99,8 @@ func NewUnstartedServer(opts ...Option) (*Server, error) {
 	s.DynamoDB = dynamodb.New(dynamodb.WithFaults(s.Faults), dynamodb.WithClock(c.now), dynamodb.WithLogger(c.log))
 	s.Kinesis = kinesis.New(kinesis.WithFaults(s.Faults), kinesis.WithClock(c.now), kinesis.WithLogger(c.log))
 	s.Firehose = firehose.New(s.Kinesis, s.S3, firehose.WithFaults(s.Faults), firehose.WithClock(c.now), firehose.WithLogger(c.log))
+	s.IAM = iam.New(iam.WithClock(c.now))
+	s.STS = sts.New(s.IAM, sts.WithClock(c.now))
 	s.handler = s.routes()
 	return s, nil
 }

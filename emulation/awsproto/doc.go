@@ -1,7 +1,8 @@
-// Package awsproto holds what the emulated JSON-protocol services share: the
-// request mux keyed by X-Amz-Target, typed protocol errors and their mapping
-// to HTTP status and the `__type` field, and the service descriptors the
-// edge router and the fault injector use.
+// Package awsproto holds what the emulated services share: the JSON-protocol
+// mux keyed by X-Amz-Target (DynamoDB, Kinesis, Firehose), the query-protocol
+// mux keyed by Action with XML answers (IAM, STS), typed protocol errors and
+// their mapping to HTTP status and the wire's error fields, and the service
+// descriptors the edge router and the fault injector use.
 //
 // It imports nothing from the rest of the emulation.
 package awsproto

@@ -17,6 +17,10 @@ type Service struct {
 	// InternalStatus and InternalCode are its server-side failure.
 	InternalStatus int
 	InternalCode   string
+	// XMLNamespace is set for query-protocol services (IAM, STS), which the
+	// edge router selects by the SigV4 credential scope's service name
+	// (Name) and which answer in XML in this namespace.
+	XMLNamespace string
 }
 
 // The services the emulator serves.
@@ -40,5 +44,17 @@ var (
 		Name: "firehose", TargetPrefix: "Firehose_20150804.",
 		ThrottleStatus: http.StatusServiceUnavailable, ThrottleCode: CodeServiceUnavailable,
 		InternalStatus: http.StatusInternalServerError, InternalCode: CodeServiceUnavailable,
+	}
+	IAM = Service{
+		Name:           "iam",
+		ThrottleStatus: http.StatusBadRequest, ThrottleCode: "Throttling",
+		InternalStatus: http.StatusInternalServerError, InternalCode: "ServiceFailure",
+		XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
+	}
+	STS = Service{
+		Name:           "sts",
+		ThrottleStatus: http.StatusBadRequest, ThrottleCode: "Throttling",
+		InternalStatus: http.StatusInternalServerError, InternalCode: "InternalFailure",
+		XMLNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
 	}
 )
