@@ -1,19 +1,13 @@
 package integration_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mldatalake/mldatalake/emulation"
 	"github.com/mldatalake/mldatalake/emulation/env"
@@ -220,79 +214,4 @@ func TestE2ELocalStack(t *testing.T) {
 	rep := runE2E(t, s)
 	writeReports(t, s, rep)
 	checkReport(t, s, rep)
-}
-
-// awsPosedByEmulator writes a shared config whose profile points every
-// service at srv, so the aws target reaches the emulator as if it were AWS.
-func awsPosedByEmulator(t *testing.T, srv *emulation.Server) {
-	t.Helper()
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "config"), []byte("[profile lake]\nregion = us-east-1\nendpoint_url = "+srv.URL+"\n"), 0o600)
-	os.WriteFile(filepath.Join(dir, "credentials"), []byte("[lake]\naws_access_key_id = AKIDTEST\naws_secret_access_key = secret\n"), 0o600)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_PROFILE"} {
-		t.Setenv(k, "")
-	}
-}
-
-func TestAWSMissingProfileFailsAtOnce(t *testing.T) {
-	awsPosedByEmulator(t, emulation.NewTestServer(t))
-	s := settings(t, map[string]string{"PIPELINE_TARGET": "aws", "AWS_PROFILE": "no-such-profile",
-		"PIPELINE_FIREHOSE_ROLE_ARN": "arn:aws:iam::123456789012:role/firehose"})
-	_, err := harness.OpenEnv(t.Context(), s, nil)
-	if err == nil || !strings.Contains(err.Error(), `"no-such-profile"`) {
-		t.Fatalf("err = %v, want one naming the profile", err)
-	}
-}
-
-// TestAWSDestructiveStepsRefused: against "real AWS" (the emulator behind a
-// profile's endpoint_url), without PIPELINE_ALLOW_DESTROY and the prefix,
-// down is refused and migrate loads into the existing table instead of
-// dropping it.
-func TestAWSDestructiveStepsRefused(t *testing.T) {
-	srv := emulation.NewTestServer(t)
-	awsPosedByEmulator(t, srv)
-	s := settings(t, map[string]string{"PIPELINE_TARGET": "aws", "AWS_PROFILE": "lake",
-		"PIPELINE_FIREHOSE_ROLE_ARN": "arn:aws:iam::123456789012:role/firehose"})
-	e, err := harness.OpenEnv(t.Context(), s, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	if e.Target != env.AWS || aws.ToString(e.AWS.BaseEndpoint) != srv.URL {
-		t.Fatalf("target %s endpoint %q; want aws through %s", e.Target, aws.ToString(e.AWS.BaseEndpoint), srv.URL)
-	}
-
-	err = harness.Down(t.Context(), s, e, io.Discard)
-	if !errors.Is(err, harness.ErrDestroyRefused) || !strings.Contains(err.Error(), "PIPELINE_ALLOW_DESTROY=1") {
-		t.Errorf("down: err = %v, want a refusal naming PIPELINE_ALLOW_DESTROY=1", err)
-	}
-
-	// A table that exists before the run, with an item of its own.
-	ddb := dynamodb.NewFromConfig(e.AWS)
-	ctx := context.Background()
-	if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("movies_t"),
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("movieId"), AttributeType: ddbtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("genres"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("movieId"), KeyType: ddbtypes.KeyTypeHash}, {AttributeName: aws.String("genres"), KeyType: ddbtypes.KeyTypeRange}},
-		BillingMode:          ddbtypes.BillingModePayPerRequest}); err != nil {
-		t.Fatal(err)
-	}
-	keep := map[string]ddbtypes.AttributeValue{"movieId": &ddbtypes.AttributeValueMemberS{Value: "999999"}, "genres": &ddbtypes.AttributeValueMemberS{Value: "Keep"}}
-	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("movies_t"), Item: keep}); err != nil {
-		t.Fatal(err)
-	}
-	r := harness.NewRunner(s, e, nil, io.Discard)
-	if _, err := r.Seed(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	// DO_NOTHING loads into the existing table; DMS's validation then
-	// counts the foreign item and says so.
-	if _, err := r.Migrate(t.Context()); err == nil || !strings.Contains(err.Error(), "movies_t has 11 items") {
-		t.Errorf("migrate: err = %v, want the validation to count the item it did not drop", err)
-	}
-	out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("movies_t"), Key: keep})
-	if err != nil || out.Item == nil {
-		t.Errorf("the existing item is gone (%v): migrate dropped a table on real AWS without the guard", err)
-	}
 }

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 
 	"github.com/mldatalake/mldatalake/emulation/env"
@@ -30,8 +31,8 @@ func logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
-func settings() (harness.Settings, error) {
-	return harness.Load(nil)
+func settings(ctx context.Context) (harness.Settings, error) {
+	return harness.LoadChecked(ctx, nil)
 }
 
 // interruptible returns ctx cancelled by Ctrl-C or SIGTERM.
@@ -39,23 +40,25 @@ func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
-// E2e brings up the environment, seeds MySQL, runs every stage, verifies and exports the outputs, and tears down.
+// E2e brings up the environment (embedded by default), seeds MySQL, runs every stage, verifies and exports the outputs, and tears down.
 func E2e(ctx context.Context) error {
-	ctx, stop := interruptible(ctx)
-	defer stop()
-	s, err := settings()
+	s, err := settings(ctx)
 	if err != nil {
 		return err
 	}
+	return e2e(ctx, s)
+}
+
+func e2e(ctx context.Context, s harness.Settings) error {
+	ctx, stop := interruptible(ctx)
+	defer stop()
 	log := logger()
 	e, err := harness.OpenEnv(ctx, s, log)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	for _, n := range e.Notes {
-		fmt.Println(n)
-	}
+	fmt.Println(harness.TargetLine(s, e))
 	r := harness.NewRunner(s, e, log, os.Stdout)
 	rep, runErr := r.E2E(ctx)
 	rep.WriteSummary(os.Stdout)
@@ -70,35 +73,27 @@ func E2e(ctx context.Context) error {
 func Up(ctx context.Context) error {
 	ctx, stop := interruptible(ctx)
 	defer stop()
-	s, err := settings()
+	s, err := settings(ctx)
 	if err != nil {
 		return err
 	}
 	return harness.Up(ctx, s, logger(), os.Stdout)
 }
 
-// Down deletes what the pipeline created on the target (guarded on real AWS), or stops compose's LocalStack.
+// Down deletes what the pipeline created on a running target (guarded on real AWS), saying per resource deleted, not found or failed.
 func Down(ctx context.Context) error {
-	s, err := settings()
-	if err != nil {
-		return err
-	}
-	if s.Target == env.LocalStack {
-		return harness.ComposeDown(ctx, os.Stdout)
-	}
 	return withStageEnv(ctx, func(ctx context.Context, s harness.Settings, r *harness.Runner) error {
 		return harness.Down(ctx, s, r.Env, os.Stdout)
 	})
 }
 
-// Plan prints what e2e would create and what it would delete, without doing it.
-func Plan() error {
-	s, err := settings()
+// Plan prints who and where the target is, what e2e would create and delete, and the Firehose role's policies, without doing it.
+func Plan(ctx context.Context) error {
+	s, err := harness.Load(nil)
 	if err != nil {
 		return err
 	}
-	harness.Plan(s, os.Stdout)
-	return nil
+	return harness.Plan(ctx, s, os.Stdout)
 }
 
 // Settings lists the environment variables (and config-file keys) the targets read, with their defaults.
@@ -111,7 +106,7 @@ func Settings() {
 func withStageEnv(ctx context.Context, fn func(context.Context, harness.Settings, *harness.Runner) error) error {
 	ctx, stop := interruptible(ctx)
 	defer stop()
-	s, err := settings()
+	s, err := settings(ctx)
 	if err != nil {
 		return err
 	}
@@ -195,4 +190,55 @@ func Test() error {
 // Bench runs the benchmarks and writes the results to bench/results.txt.
 func Bench(ctx context.Context) error {
 	return harness.Bench(ctx, "bench/results.txt", os.Stdout)
+}
+
+// Localstack runs the pipeline on LocalStack 4.14 and MySQL 8 in Docker.
+type Localstack mg.Namespace
+
+// Up starts compose.yaml's LocalStack and MySQL and prints how to reach them; `go tool mage localstack:down` stops them.
+func (Localstack) Up(ctx context.Context) error {
+	ctx, stop := interruptible(ctx)
+	defer stop()
+	return harness.ComposeUp(ctx, os.Stdout)
+}
+
+// E2e runs the whole pipeline on LocalStack and MySQL containers that testcontainers-go starts and removes.
+func (Localstack) E2e(ctx context.Context) error {
+	s, err := harness.LoadChecked(ctx, func(k string) string {
+		if k == env.TargetEnvVar {
+			return string(env.LocalStack)
+		}
+		return os.Getenv(k)
+	})
+	if err != nil {
+		return err
+	}
+	return e2e(ctx, s)
+}
+
+// Down stops and removes what localstack:up started; it stops nothing compose did not start.
+func (Localstack) Down(ctx context.Context) error {
+	return harness.ComposeDown(ctx, os.Stdout)
+}
+
+// AWS holds the steps only real AWS needs.
+type AWS mg.Namespace
+
+// Role creates the IAM role Firehose assumes (PIPELINE_RESOURCE_PREFIX + firehose-delivery), scoped to the stream and the bucket, and prints its ARN.
+func (AWS) Role(ctx context.Context) error {
+	s, err := harness.Load(nil)
+	if err != nil {
+		return err
+	}
+	if s.Target != env.AWS && s.Target != env.Endpoint {
+		return fmt.Errorf("aws:role makes a role on a running target: PIPELINE_TARGET=aws (or endpoint), not %s", s.Target)
+	}
+	e, err := harness.OpenEnv(ctx, s, logger())
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	fmt.Println(harness.TargetLine(s, e))
+	_, err = harness.Role(ctx, s, e, os.Stdout)
+	return err
 }

@@ -9,10 +9,16 @@ type Names struct {
 	// RatingsTable, MoviesTable, LinksTable and TagsTable are the DynamoDB
 	// tables the DMS full load writes.
 	RatingsTable, MoviesTable, LinksTable, TagsTable string
+	// ExceptionsTable is the DynamoDB table the full load records the rows
+	// it could not write in, as DMS's awsdms_full_load_exceptions.
+	ExceptionsTable string
 	// Stream is the Kinesis data stream the new ratings are produced to.
 	Stream string
 	// DeliveryStream is the Firehose delivery stream from Stream to Bucket.
 	DeliveryStream string
+	// FirehoseRole is the IAM role made for Firehose to assume (see
+	// stream.EnsureRole), on real AWS.
+	FirehoseRole string
 	// FirehosePrefix is the S3 prefix Firehose writes under.
 	FirehosePrefix string
 	// CatalogDatabase is the crawler's catalog database.
@@ -28,8 +34,10 @@ const (
 	DefaultMoviesTable     = "movies_t"
 	DefaultLinksTable      = "links_t"
 	DefaultTagsTable       = "tags_t"
+	DefaultExceptionsTable = "awsdms_full_load_exceptions"
 	DefaultStream          = "gc_stream"
 	DefaultDeliveryStream  = "gc_firehose"
+	DefaultFirehoseRole    = "firehose-delivery"
 	DefaultFirehosePrefix  = "firehose/"
 	DefaultCatalogDatabase = "ml-data-lake"
 	DefaultSourceSchema    = "movielens"
@@ -47,8 +55,10 @@ func (n Names) WithDefaults() Names {
 	def(&n.MoviesTable, DefaultMoviesTable)
 	def(&n.LinksTable, DefaultLinksTable)
 	def(&n.TagsTable, DefaultTagsTable)
+	def(&n.ExceptionsTable, DefaultExceptionsTable)
 	def(&n.Stream, DefaultStream)
 	def(&n.DeliveryStream, DefaultDeliveryStream)
+	def(&n.FirehoseRole, DefaultFirehoseRole)
 	def(&n.FirehosePrefix, DefaultFirehosePrefix)
 	def(&n.CatalogDatabase, DefaultCatalogDatabase)
 	def(&n.SourceSchema, DefaultSourceSchema)

@@ -23,7 +23,7 @@ func openEmbedded(ctx context.Context, e *Env, o options) error {
 	e.onClose(srv.Close)
 	e.AWS = srv.Config()
 	e.Endpoint = srv.URL
-	e.Notes = append(e.Notes, "AWS emulator (S3, DynamoDB, Kinesis, Firehose) at "+srv.URL)
+	e.Notes = append(e.Notes, "AWS emulator (S3, DynamoDB, Kinesis, Firehose, IAM, STS) at "+srv.URL)
 	if o.faults.Enabled() {
 		e.Notes = append(e.Notes, "fault injection: "+o.faults.String())
 	}

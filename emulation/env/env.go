@@ -25,7 +25,7 @@ const (
 	AWS        Target = "aws"
 )
 
-// TargetEnvVar selects the target; its default is auto.
+// TargetEnvVar selects the target; its default is embedded.
 const TargetEnvVar = "PIPELINE_TARGET"
 
 // MySQLDSNEnvVar names an existing MySQL server to use as the source.
@@ -38,11 +38,15 @@ const (
 	MySQLImage      = "mysql:8.4"
 )
 
-// ParseTarget reads a target name; the empty string is auto.
+// DefaultTarget is the target when none is named: fast, offline, and the one
+// the project proves in CI.
+const DefaultTarget = Embedded
+
+// ParseTarget reads a target name; the empty string is DefaultTarget.
 func ParseTarget(s string) (Target, error) {
 	switch t := Target(strings.ToLower(strings.TrimSpace(s))); t {
 	case "":
-		return Auto, nil
+		return DefaultTarget, nil
 	case Auto, Embedded, LocalStack, Endpoint, AWS:
 		return t, nil
 	}
@@ -58,8 +62,15 @@ type Env struct {
 	// MySQLDSN is a go-sql-driver DSN of the source server, without a
 	// database: "user:pass@tcp(host:port)/".
 	MySQLDSN string
-	// Endpoint is the AWS endpoint URL, empty on real AWS.
+	// Endpoint is the AWS endpoint URL of S3 (and, but on the endpoint
+	// target, of every service), empty on real AWS.
 	Endpoint string
+	// Endpoints are each service's endpoint and the setting that chose it,
+	// on the endpoint and aws targets.
+	Endpoints []ServiceEndpoint
+	// Identity is who the aws target acts as (STS GetCallerIdentity);
+	// nil on the other targets.
+	Identity *Identity
 	// Notes says what was started or reached, for people.
 	Notes []string
 
@@ -137,7 +148,10 @@ func Open(ctx context.Context, target Target, opts ...Option) (*Env, error) {
 	if o.profile == "" {
 		o.profile = o.getenv("AWS_PROFILE")
 	}
-	if target == Auto || target == "" {
+	if target == "" {
+		target = DefaultTarget
+	}
+	if target == Auto {
 		if err := DockerAvailable(ctx); err == nil {
 			target = LocalStack
 			o.log.Info("target auto: a Docker engine answers, using localstack")

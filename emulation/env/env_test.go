@@ -6,10 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	_ "github.com/go-sql-driver/mysql"
 
@@ -18,7 +21,7 @@ import (
 )
 
 func TestParseTarget(t *testing.T) {
-	for in, want := range map[string]env.Target{"": env.Auto, "auto": env.Auto, "EMBEDDED": env.Embedded,
+	for in, want := range map[string]env.Target{"": env.Embedded, "auto": env.Auto, "EMBEDDED": env.Embedded,
 		"localstack": env.LocalStack, "endpoint": env.Endpoint, " aws ": env.AWS} {
 		got, err := env.ParseTarget(in)
 		if err != nil || got != want {
@@ -71,21 +74,19 @@ func TestEmbedded(t *testing.T) {
 }
 
 func TestEndpoint(t *testing.T) {
-	t.Run("missing AWS_ENDPOINT_URL", func(t *testing.T) {
-		_, err := env.Open(t.Context(), env.Endpoint, env.WithGetenv(func(string) string { return "" }))
+	t.Run("no endpoint", func(t *testing.T) {
+		isolateAWSConfig(t)
+		_, err := env.Open(t.Context(), env.Endpoint, env.WithMySQLDSN("root@tcp(127.0.0.1:1)/"))
 		if err == nil || !strings.Contains(err.Error(), "AWS_ENDPOINT_URL") {
 			t.Errorf("err = %v, want one naming AWS_ENDPOINT_URL", err)
 		}
 	})
-	t.Run("missing MYSQL_DSN", func(t *testing.T) {
-		_, err := env.Open(t.Context(), env.Endpoint, env.WithGetenv(func(k string) string {
-			if k == "AWS_ENDPOINT_URL" {
-				return "http://127.0.0.1:4566"
-			}
-			return ""
-		}))
-		if err == nil || !strings.Contains(err.Error(), "MYSQL_DSN") {
-			t.Errorf("err = %v, want one naming MYSQL_DSN", err)
+	t.Run("missing MYSQL_DSN and a service without endpoint, in one error", func(t *testing.T) {
+		isolateAWSConfig(t)
+		t.Setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:4566")
+		_, err := env.Open(t.Context(), env.Endpoint, env.WithGetenv(func(string) string { return "" }))
+		if err == nil || !strings.Contains(err.Error(), "MYSQL_DSN") || !strings.Contains(err.Error(), "no endpoint for DYNAMODB, KINESIS, FIREHOSE") {
+			t.Errorf("err = %v, want one naming MYSQL_DSN and the services without an endpoint", err)
 		}
 	})
 	t.Run("standalone emulator", func(t *testing.T) {
@@ -108,6 +109,61 @@ func TestEndpoint(t *testing.T) {
 		}
 		check(t, e)
 	})
+	t.Run("per-service endpoints", func(t *testing.T) {
+		all, ddb := emulation.NewTestServer(t), emulation.NewTestServer(t)
+		isolateAWSConfig(t)
+		t.Setenv("AWS_ENDPOINT_URL", all.URL)
+		t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", ddb.URL)
+		e, err := env.Open(t.Context(), env.Endpoint, env.WithMySQLDSN("root@tcp(127.0.0.1:1)/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		want := map[string]string{"S3": all.URL, "DYNAMODB": ddb.URL, "KINESIS": all.URL, "FIREHOSE": all.URL}
+		for _, ep := range e.Endpoints {
+			if w, ok := want[ep.Service]; ok && ep.URL != w {
+				t.Errorf("%s endpoint %q, want %q", ep.Service, ep.URL, w)
+			}
+		}
+		if notes := strings.Join(e.Notes, "\n"); !strings.Contains(notes, "dynamodb at "+ddb.URL+" (AWS_ENDPOINT_URL_DYNAMODB)") {
+			t.Errorf("notes %q do not say where DynamoDB goes and why", notes)
+		}
+		// A table created through the environment's config is in the
+		// DynamoDB endpoint's emulator, not in the other one.
+		c := dynamodb.NewFromConfig(e.AWS)
+		if _, err := c.CreateTable(t.Context(), &dynamodb.CreateTableInput{TableName: aws.String("where_t"),
+			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("Id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("Id"), KeyType: ddbtypes.KeyTypeHash}},
+			BillingMode:          ddbtypes.BillingModePayPerRequest}); err != nil {
+			t.Fatal(err)
+		}
+		for srv, want := range map[*emulation.Server]int{ddb: 1, all: 0} {
+			out, err := dynamodb.NewFromConfig(srv.Config()).ListTables(t.Context(), &dynamodb.ListTablesInput{})
+			if err != nil || len(out.TableNames) != want {
+				t.Errorf("emulator %s holds tables %v (%v), want %d", srv.URL, out.TableNames, err, want)
+			}
+		}
+	})
+}
+
+// TestComposeStartsWhatTestcontainersStarts keeps compose.yaml and the
+// localstack target in step: the same image and the same SERVICES.
+func TestComposeStartsWhatTestcontainersStarts(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compose := string(b)
+	for _, want := range []string{"image: " + env.LocalStackImage, "SERVICES: " + env.LocalStackServices + "\n", "image: " + env.MySQLImage} {
+		if !strings.Contains(compose, want) {
+			t.Errorf("compose.yaml lacks %q", want)
+		}
+	}
+	for _, svc := range []string{"sts", "iam", "firehose"} {
+		if !slices.Contains(strings.Split(env.LocalStackServices, ","), svc) {
+			t.Errorf("LocalStack services %q lack %s", env.LocalStackServices, svc)
+		}
+	}
 }
 
 // isolateAWSConfig points the SDK at empty shared config files.
@@ -136,8 +192,10 @@ func TestAWSMissingProfile(t *testing.T) {
 }
 
 func TestAWSProfile(t *testing.T) {
+	srv := emulation.NewTestServer(t)
 	dir := isolateAWSConfig(t)
-	if err := os.WriteFile(filepath.Join(dir, "config"), []byte("[profile lake]\nregion = eu-west-1\n"), 0o600); err != nil {
+	// The emulator poses as AWS through the profile's endpoint_url.
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte("[profile lake]\nregion = eu-west-1\nendpoint_url = "+srv.URL+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "credentials"), []byte("[lake]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n"), 0o600); err != nil {
@@ -148,8 +206,15 @@ func TestAWSProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	if e.AWS.Region != "eu-west-1" || e.Endpoint != "" {
-		t.Errorf("region %q endpoint %q; want eu-west-1 and no endpoint", e.AWS.Region, e.Endpoint)
+	if e.AWS.Region != "eu-west-1" || e.Endpoint != srv.URL {
+		t.Errorf("region %q endpoint %q; want eu-west-1 and the profile's endpoint_url", e.AWS.Region, e.Endpoint)
+	}
+	want := env.Identity{Account: "000000000000", ARN: "arn:aws:iam::000000000000:root", Region: "eu-west-1"}
+	if e.Identity == nil || *e.Identity != want {
+		t.Errorf("identity %v, want %v", e.Identity, want)
+	}
+	if notes := strings.Join(e.Notes, "\n"); !strings.Contains(notes, want.String()) {
+		t.Errorf("notes %q do not say who and where", notes)
 	}
 }
 

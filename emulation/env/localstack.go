@@ -34,6 +34,19 @@ func DockerAvailable(ctx context.Context) (err error) {
 	return nil
 }
 
+// LocalStackServices are the services LocalStack loads (its SERVICES
+// variable), here and in compose.yaml: the pipeline's four, and STS and IAM,
+// which LocalStack's Firehose calls to assume its delivery role before every
+// S3 write. With STRICT_SERVICE_LOADING on (its default), a service left out
+// is refused, and Firehose then drops every record with only a warning in
+// LocalStack's log.
+const LocalStackServices = "s3,dynamodb,kinesis,firehose,sts,iam"
+
+// LocalStackFirstUse says what LocalStack 4.14 fetches from the network the
+// first time a container uses Kinesis or Firehose, which no offline machine
+// can give it.
+const LocalStackFirstUse = "LocalStack 4.14 downloads kinesis-mock (npm kinesis-local) and a Java 11 runtime for Firehose's Kinesis reader at first use, so its container needs network access then; testcontainers-go also pulls its Ryuk reaper image (TESTCONTAINERS_RYUK_DISABLED=true skips it)"
+
 // openLocalStack starts LocalStack and, unless a MySQL DSN is given, a MySQL 8
 // container.
 func openLocalStack(ctx context.Context, e *Env, o options) error {
@@ -41,7 +54,7 @@ func openLocalStack(ctx context.Context, e *Env, o options) error {
 		return fmt.Errorf("the localstack target needs Docker: %w (use PIPELINE_TARGET=embedded to run without it)", err)
 	}
 	ls, err := localstack.Run(ctx, LocalStackImage,
-		testcontainers.WithEnv(map[string]string{"SERVICES": "s3,dynamodb,kinesis,firehose"}))
+		testcontainers.WithEnv(map[string]string{"SERVICES": LocalStackServices}))
 	if ls != nil {
 		e.onClose(func() error { return testcontainers.TerminateContainer(ls) })
 	}
@@ -66,7 +79,7 @@ func openLocalStack(ctx context.Context, e *Env, o options) error {
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 		BaseEndpoint: aws.String(e.Endpoint),
 	}
-	e.Notes = append(e.Notes, "LocalStack "+LocalStackImage+" at "+e.Endpoint)
+	e.Notes = append(e.Notes, "LocalStack "+LocalStackImage+" at "+e.Endpoint+" (services "+LocalStackServices+")")
 
 	if o.mysqlDSN != "" {
 		e.MySQLDSN = o.mysqlDSN

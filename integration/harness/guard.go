@@ -25,8 +25,19 @@ func (s Settings) CheckDestroy(target env.Target, what string) error {
 	if s.ResourcePrefix == "" {
 		return fmt.Errorf("%w: %s needs PIPELINE_RESOURCE_PREFIX, carried by every resource name", ErrDestroyRefused, what)
 	}
+	var names []string
+	for _, r := range s.Resources() {
+		if !r.Local {
+			names = append(names, r.Name)
+		}
+	}
+	return s.checkPrefix(what, names)
+}
+
+// checkPrefix refuses names that lack the resource prefix, naming them.
+func (s Settings) checkPrefix(what string, names []string) error {
 	var bad []string
-	for _, n := range s.resourceNames() {
+	for _, n := range names {
 		if !strings.HasPrefix(n, s.ResourcePrefix) {
 			bad = append(bad, n)
 		}
@@ -37,7 +48,13 @@ func (s Settings) CheckDestroy(target env.Target, what string) error {
 	return nil
 }
 
-func (s Settings) resourceNames() []string {
-	n := s.Names
-	return []string{n.Bucket, n.RatingsTable, n.MoviesTable, n.LinksTable, n.TagsTable, n.Stream, n.DeliveryStream, n.CatalogDatabase}
+// TableGuard is migrate's Guard for the target: on real AWS it refuses a
+// table name without the prefix, such as one a user's own mapping names.
+func (s Settings) TableGuard(target env.Target) func([]string) error {
+	return func(tables []string) error {
+		if target != env.AWS {
+			return nil
+		}
+		return s.checkPrefix("migrate's DROP_AND_CREATE", tables)
+	}
 }

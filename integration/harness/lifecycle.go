@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/mldatalake/mldatalake/emulation/env"
 	"github.com/mldatalake/mldatalake/pipeline"
+	"github.com/mldatalake/mldatalake/pipeline/stream"
 )
 
 // Up brings the environment up and leaves it for inspection: on the embedded
@@ -37,12 +39,7 @@ func Up(ctx context.Context, s Settings, log *slog.Logger, out io.Writer) error 
 	}
 	switch target {
 	case env.LocalStack:
-		fmt.Fprintln(out, "starting LocalStack and MySQL with compose.yaml")
-		if err := compose(ctx, out, "up", "-d", "--wait"); err != nil {
-			return err
-		}
-		printEndpoints(out, "http://127.0.0.1:4566", "root:root@tcp(127.0.0.1:3306)/")
-		return nil
+		return ComposeUp(ctx, out)
 	case env.Endpoint, env.AWS:
 		fmt.Fprintf(out, "target %s: nothing to start; the stages reach what is already there\n", target)
 		return nil
@@ -66,7 +63,7 @@ func Up(ctx context.Context, s Settings, log *slog.Logger, out io.Writer) error 
 func printEndpoints(out io.Writer, endpoint, dsn string) {
 	fmt.Fprintf(out, `
 Point the stages, the AWS CLI and a MySQL client at it:
-  export PIPELINE_TARGET=endpoint AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  export PIPELINE_TARGET=endpoint AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
   export MYSQL_DSN='%s'
   go tool mage seed migrate stage stream catalog etl verify
   aws --endpoint-url %s s3 ls s3://%s --recursive
@@ -87,8 +84,35 @@ func dsnPort(dsn string) string {
 	return "3306"
 }
 
-// ComposeDown stops what `up` started with compose.yaml and removes its volumes.
-func ComposeDown(ctx context.Context, out io.Writer) error { return compose(ctx, out, "down", "-v") }
+// ComposeUp starts compose.yaml's LocalStack and MySQL and waits until they
+// are healthy.
+func ComposeUp(ctx context.Context, out io.Writer) error {
+	fmt.Fprintln(out, "starting LocalStack and MySQL with compose.yaml")
+	fmt.Fprintln(out, "note: "+env.LocalStackFirstUse)
+	if err := compose(ctx, out, "up", "-d", "--wait"); err != nil {
+		return err
+	}
+	printEndpoints(out, "http://127.0.0.1:4566", "root:root@tcp(127.0.0.1:3306)/")
+	return nil
+}
+
+// ComposeDown stops and removes what ComposeUp started (containers and
+// volumes of compose.yaml's project). When compose runs nothing of the
+// project, it says so and stops nothing: containers compose did not start
+// (the localstack target's, which end with their run) are not its to stop.
+func ComposeDown(ctx context.Context, out io.Writer) error {
+	var ps strings.Builder
+	cmd := exec.CommandContext(ctx, "docker", "compose", "ps", "--all", "--quiet")
+	cmd.Stdout, cmd.Stderr = &ps, out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("docker compose ps: %w", err)
+	}
+	if strings.TrimSpace(ps.String()) == "" {
+		fmt.Fprintln(out, "nothing of compose.yaml is running: nothing to stop")
+		return nil
+	}
+	return compose(ctx, out, "down", "-v")
+}
 
 // ErrNoRunningEnv is returned by StageTarget when single stages have no
 // running environment to reach.
@@ -120,31 +144,68 @@ func compose(ctx context.Context, out io.Writer, args ...string) error {
 	return nil
 }
 
+// Resource kinds.
+const (
+	KindBucket         = "S3 bucket"
+	KindTable          = "DynamoDB table"
+	KindStream         = "Kinesis stream"
+	KindDeliveryStream = "Firehose delivery stream"
+	KindRole           = "IAM role"
+	KindCatalog        = "catalog database (DuckDB)"
+)
+
 // Resource is one thing the pipeline creates.
 type Resource struct {
 	Kind, Name string
+	// Local is set for what lives on this machine (the catalog file), not
+	// in AWS: the destroy guard does not ask for its prefix.
+	Local bool
 }
 
-// Resources lists what a run creates, for plan and down.
+// Resources lists everything a run or aws:role creates, and so everything
+// down deletes and the destroy guard checks: one list.
 func (s Settings) Resources() []Resource {
 	n := s.Names
 	return []Resource{
-		{"S3 bucket", n.Bucket},
-		{"DynamoDB table", n.RatingsTable}, {"DynamoDB table", n.MoviesTable},
-		{"DynamoDB table", n.LinksTable}, {"DynamoDB table", n.TagsTable},
-		{"DynamoDB table", "awsdms_full_load_exceptions"},
-		{"Kinesis stream", n.Stream},
-		{"Firehose delivery stream", n.DeliveryStream},
-		{"catalog database (DuckDB)", n.CatalogDatabase + " in " + s.OutDir + "/catalog.duckdb"},
+		{Kind: KindDeliveryStream, Name: n.DeliveryStream},
+		{Kind: KindStream, Name: n.Stream},
+		{Kind: KindTable, Name: n.RatingsTable}, {Kind: KindTable, Name: n.MoviesTable},
+		{Kind: KindTable, Name: n.LinksTable}, {Kind: KindTable, Name: n.TagsTable},
+		{Kind: KindTable, Name: n.ExceptionsTable},
+		{Kind: KindBucket, Name: n.Bucket},
+		{Kind: KindRole, Name: n.FirehoseRole},
+		{Kind: KindCatalog, Name: n.CatalogDatabase, Local: true},
 	}
 }
 
-// Plan writes what e2e would create and what it would delete or replace,
-// without touching anything.
-func Plan(s Settings, out io.Writer) {
-	fmt.Fprintf(out, "target %s\n\nwould create (or reuse):\n", s.Target)
+// Plan writes who and where the target is (on aws, from STS), what e2e would
+// create and what it would delete or replace, and the Firehose role's
+// policies, without changing anything.
+func Plan(ctx context.Context, s Settings, out io.Writer) error {
+	fmt.Fprintf(out, "target %s\n", s.Target)
+	account, region := "000000000000", env.DefaultRegion
+	if s.Target == env.AWS {
+		cfg, err := env.LoadAWSConfig(ctx, s.Profile)
+		if err != nil {
+			return err
+		}
+		id, err := env.CallerIdentity(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("who is profile %q: %w", s.Profile, err)
+		}
+		fmt.Fprintf(out, "AWS %s (profile %q)\n", id, s.Profile)
+		account, region = id.Account, id.Region
+	}
+	fmt.Fprintln(out, "\nwould create (or reuse):")
 	for _, r := range s.Resources() {
-		fmt.Fprintf(out, "  %-26s %s\n", r.Kind, r.Name)
+		name := r.Name
+		switch r.Kind {
+		case KindRole:
+			name += " (only with aws:role)"
+		case KindCatalog:
+			name += " in " + s.catalogPath()
+		}
+		fmt.Fprintf(out, "  %-26s %s\n", r.Kind, name)
 	}
 	destroy := s.CheckDestroy(s.Target, "these steps")
 	fmt.Fprintln(out, "\nwould delete or replace:")
@@ -163,47 +224,102 @@ func Plan(s Settings, out io.Writer) {
 	if destroy != nil {
 		fmt.Fprintf(out, "\n%v\nso migrate loads with DO_NOTHING, stream keeps old objects and etl fails if outputs exist\n", destroy)
 	}
+	trust, access := stream.RolePolicies(s.Names, account, region)
+	fmt.Fprintf(out, "\nFirehose role %s (aws:role creates it), trust policy:\n%s\naccess policy %s:\n%s\n",
+		s.Names.FirehoseRole, trust, stream.RolePolicyName, access)
+	return nil
 }
 
-// Down deletes every resource the pipeline created on the target (guarded
-// on real AWS). On localstack it runs `docker compose down`; the embedded
-// environment of `up` ends with its process.
+// Role creates (or updates) the IAM role Firehose assumes, with the policies
+// Plan prints, and prints its ARN and the export that uses it.
+func Role(ctx context.Context, s Settings, e *env.Env, out io.Writer) (string, error) {
+	account := "000000000000"
+	if e.Identity != nil {
+		account = e.Identity.Account
+	}
+	arn, err := stream.EnsureRole(ctx, e.AWS, s.Names, account)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(out, "IAM role %s: %s\n  export PIPELINE_FIREHOSE_ROLE_ARN=%s\n", s.Names.FirehoseRole, arn, arn)
+	return arn, nil
+}
+
+// Deletion outcomes Down reports per resource.
+const (
+	Deleted  = "deleted"
+	NotFound = "not found"
+)
+
+// Down deletes every resource of Resources on the target (guarded on real
+// AWS) and prints, per resource, deleted, not found or failed with the
+// cause. It returns an error when any deletion failed. On localstack it
+// refuses: the target's containers end with their run, and compose's are
+// stopped by localstack:down. The embedded environment of `up` ends with
+// its process.
 func Down(ctx context.Context, s Settings, e *env.Env, out io.Writer) error {
 	switch e.Target {
 	case env.Embedded:
 		return errors.New("the embedded environment lives in the `go tool mage up` process: stop it with Ctrl-C")
 	case env.LocalStack:
-		return ComposeDown(ctx, out)
+		return errors.New("the localstack target's containers end with their run; to stop compose.yaml's, run `go tool mage localstack:down`")
 	}
 	if err := s.CheckDestroy(e.Target, "down"); err != nil {
 		return err
 	}
 	c := pipeline.NewClients(e.AWS)
 	var errs []error
-	n := s.Names
-	if _, err := c.Firehose.DeleteDeliveryStream(ctx, &firehose.DeleteDeliveryStreamInput{DeliveryStreamName: aws.String(n.DeliveryStream)}); err != nil && !isNotFound(err) {
-		errs = append(errs, fmt.Errorf("delete delivery stream %s: %w", n.DeliveryStream, err))
-	}
-	if _, err := c.Kinesis.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: aws.String(n.Stream), EnforceConsumerDeletion: aws.Bool(true)}); err != nil && !isNotFound(err) {
-		errs = append(errs, fmt.Errorf("delete stream %s: %w", n.Stream, err))
-	}
-	for _, t := range []string{n.RatingsTable, n.MoviesTable, n.LinksTable, n.TagsTable, "awsdms_full_load_exceptions"} {
-		if _, err := c.DynamoDB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(t)}); err != nil && !isNotFound(err) {
-			errs = append(errs, fmt.Errorf("delete table %s: %w", t, err))
+	for _, r := range s.Resources() {
+		found, err := deleteResource(ctx, c, e.AWS, s, r)
+		switch {
+		case err != nil:
+			fmt.Fprintf(out, "  failed     %-26s %s: %v\n", r.Kind, r.Name, err)
+			errs = append(errs, fmt.Errorf("delete %s %s: %w", r.Kind, r.Name, err))
+		case found:
+			fmt.Fprintf(out, "  %-10s %-26s %s\n", Deleted, r.Kind, r.Name)
+		default:
+			fmt.Fprintf(out, "  %-10s %-26s %s\n", NotFound, r.Kind, r.Name)
 		}
 	}
-	if err := deletePrefix(ctx, e.AWS, n.Bucket, ""); err != nil {
-		errs = append(errs, err)
-	} else if _, err := c.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(n.Bucket)}); err != nil && !isNotFound(err) {
-		errs = append(errs, fmt.Errorf("delete bucket %s: %w", n.Bucket, err))
+	if len(errs) > 0 {
+		return fmt.Errorf("down: %d of %d resources not deleted: %w", len(errs), len(s.Resources()), errors.Join(errs...))
 	}
-	if err := os.Remove(s.OutDir + "/catalog.duckdb"); err != nil && !os.IsNotExist(err) {
-		errs = append(errs, err)
+	return nil
+}
+
+// deleteResource deletes one resource and reports whether it existed.
+func deleteResource(ctx context.Context, c *pipeline.Clients, cfg aws.Config, s Settings, r Resource) (bool, error) {
+	var err error
+	switch r.Kind {
+	case KindDeliveryStream:
+		_, err = c.Firehose.DeleteDeliveryStream(ctx, &firehose.DeleteDeliveryStreamInput{DeliveryStreamName: aws.String(r.Name)})
+	case KindStream:
+		_, err = c.Kinesis.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: aws.String(r.Name), EnforceConsumerDeletion: aws.Bool(true)})
+	case KindTable:
+		_, err = c.DynamoDB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(r.Name)})
+	case KindBucket:
+		if _, err := pipeline.DeletePrefix(ctx, c.S3, r.Name, ""); err != nil {
+			return true, err
+		}
+		_, err = c.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(r.Name)})
+	case KindRole:
+		return stream.DeleteRole(ctx, cfg, s.Names)
+	case KindCatalog:
+		err = os.Remove(s.catalogPath())
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return err == nil, err
+	default:
+		return false, fmt.Errorf("unknown resource kind %q", r.Kind)
 	}
-	for _, r := range s.Resources() {
-		fmt.Fprintf(out, "deleted %s %s\n", r.Kind, r.Name)
+	if err == nil {
+		return true, nil
 	}
-	return errors.Join(errs...)
+	if isNotFound(err) {
+		return false, nil
+	}
+	return true, err
 }
 
 func isNotFound(err error) bool {

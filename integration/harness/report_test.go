@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mldatalake/mldatalake/emulation/env"
 	"github.com/mldatalake/mldatalake/pipeline"
 	"github.com/mldatalake/mldatalake/pipeline/verify"
 )
@@ -53,18 +52,5 @@ func TestReportFiles(t *testing.T) {
 		if !strings.Contains(sum.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum.String())
 		}
-	}
-}
-
-func TestPlanOnAWSWithoutGuard(t *testing.T) {
-	t.Chdir(t.TempDir())
-	s, err := Load(envOf(map[string]string{"PIPELINE_TARGET": "aws", "PIPELINE_FIREHOSE_ROLE_ARN": "arn:aws:iam::1:role/r"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	Plan(s, &out)
-	if s.Target != env.AWS || !strings.Contains(out.String(), "no: DynamoDB tables ratings_t") || !strings.Contains(out.String(), "PIPELINE_ALLOW_DESTROY=1") {
-		t.Errorf("plan on aws without the guard:\n%s", out.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mldatalake/mldatalake/emulation/env"
@@ -18,6 +19,7 @@ import (
 	"github.com/mldatalake/mldatalake/fixtures/sqlsource"
 	"github.com/mldatalake/mldatalake/pipeline"
 	"github.com/mldatalake/mldatalake/pipeline/catalog"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 	"github.com/mldatalake/mldatalake/pipeline/etl"
 	"github.com/mldatalake/mldatalake/pipeline/migrate"
 	"github.com/mldatalake/mldatalake/pipeline/stage"
@@ -46,6 +48,17 @@ func NewRunner(s Settings, e *env.Env, log *slog.Logger, out io.Writer) *Runner 
 		out = io.Discard
 	}
 	return &Runner{Settings: s, Env: e, Log: log, Out: out, progress: NewProgress(out)}
+}
+
+// TargetLine says in one line which target a run uses and what it reached.
+func TargetLine(s Settings, e *env.Env) string {
+	how := ""
+	if s.Target == env.DefaultTarget && e.Target == env.DefaultTarget {
+		how = " (the default; PIPELINE_TARGET=localstack, endpoint or aws for others)"
+	} else if s.Target == env.Auto {
+		how = " (chosen by PIPELINE_TARGET=auto)"
+	}
+	return "target " + string(e.Target) + how + ": " + strings.Join(e.Notes, "; ")
 }
 
 // OpenEnv brings up the environment the settings name.
@@ -149,7 +162,7 @@ func (r *Runner) Migrate(ctx context.Context) (pipeline.Report, error) {
 		s.Names.LinksTable: "links.csv", s.Names.TagsTable: "tags.csv"} {
 		totals[table] = seed.Tables[file].Written
 	}
-	opts := migrate.Options{Names: s.Names, Logger: r.Log, PrepMode: migrate.DropAndCreate,
+	opts := migrate.Options{Names: s.Names, Logger: r.Log, PrepMode: migrate.DropAndCreate, Guard: s.TableGuard(r.Env.Target),
 		Progress: func(p migrate.Progress) { r.progress.Update("migrate", p.Table+" rows", p.Read, totals[p.Table]) }}
 	if err := s.CheckDestroy(r.Env.Target, "migrate's DROP_AND_CREATE"); err != nil {
 		opts.PrepMode = migrate.DoNothing
@@ -226,14 +239,14 @@ func (r *Runner) Stream(ctx context.Context) (pipeline.Report, error) {
 	return rep, r.save(rep)
 }
 
-func (r *Runner) catalogPath() string { return filepath.Join(r.Settings.OutDir, "catalog.duckdb") }
+func (s Settings) catalogPath() string { return filepath.Join(s.OutDir, "catalog.duckdb") }
 
 // Catalog crawls the stream's prefix and the DynamoDB tables.
 func (r *Runner) Catalog(ctx context.Context) (pipeline.Report, error) {
 	if err := os.MkdirAll(r.Settings.OutDir, 0o755); err != nil {
 		return pipeline.Report{Stage: "catalog"}, err
 	}
-	rep, err := catalog.Run(ctx, r.Env.AWS, catalog.Options{Names: r.Settings.Names, CatalogPath: r.catalogPath(), Logger: r.Log})
+	rep, err := catalog.Run(ctx, r.Env.AWS, catalog.Options{Names: r.Settings.Names, CatalogPath: r.Settings.catalogPath(), Logger: r.Log})
 	if err != nil {
 		return rep, err
 	}
@@ -247,7 +260,7 @@ func (r *Runner) ETL(ctx context.Context) (pipeline.Report, error) {
 	if err := r.Settings.CheckDestroy(r.Env.Target, "replacing the training data"); err != nil {
 		mode = etl.ErrorIfExists
 	}
-	rep, err := etl.Run(ctx, r.Env.AWS, etl.Options{Names: r.Settings.Names, CatalogPath: r.catalogPath(), Mode: mode,
+	rep, err := etl.Run(ctx, r.Env.AWS, etl.Options{Names: r.Settings.Names, CatalogPath: r.Settings.catalogPath(), Mode: mode,
 		MemoryLimit: r.Settings.ETLMemoryLimit, Logger: r.Log})
 	if err != nil {
 		return rep, err
@@ -299,7 +312,7 @@ func (r *Runner) counts(ctx context.Context) (*verify.Counts, error) {
 	}
 	k.Produced = str.Written
 	k.Delivered = str.Tables["delivered"].Written
-	k.StreamInput = et.Tables[pipeline.RatingNew].Read - et.Tables[n.RatingsTable].Read
+	k.StreamInput = et.Tables[pipeline.RatingNew].Read - et.Tables[datacatalog.TableName(n.RatingsTable)].Read
 	for _, out := range []string{pipeline.RatingNew, pipeline.MoviesNew, pipeline.LinksNew} {
 		k.Dropped[out] = et.Tables[out].Rejected
 	}

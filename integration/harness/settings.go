@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -58,7 +59,7 @@ type Settings struct {
 // file named by PIPELINE_CONFIG (default pipeline.env when it exists); the
 // environment wins over the file.
 var variables = []struct{ Name, Default, Help string }{
-	{"PIPELINE_TARGET", "auto", "auto, embedded, localstack, endpoint or aws"},
+	{"PIPELINE_TARGET", "embedded", "embedded (in-process, offline), localstack, endpoint, aws, or auto (localstack when Docker answers)"},
 	{"FIXTURE_SCALE", "workshop", "generated dataset size: tiny, workshop, 1m or 20m"},
 	{"FIXTURE_SEED", strconv.FormatUint(generate.DefaultSeed, 10), "seed of the generated dataset"},
 	{"MOVIELENS_DIR", "", "a MovieLens-format directory to use instead of generated data"},
@@ -73,6 +74,7 @@ var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_MOVIES_TABLE", pipeline.DefaultMoviesTable, "DynamoDB table of movies"},
 	{"PIPELINE_LINKS_TABLE", pipeline.DefaultLinksTable, "DynamoDB table of links"},
 	{"PIPELINE_TAGS_TABLE", pipeline.DefaultTagsTable, "DynamoDB table of tags"},
+	{"PIPELINE_EXCEPTIONS_TABLE", pipeline.DefaultExceptionsTable, "DynamoDB table of the rows the full load could not write"},
 	{"PIPELINE_STREAM", pipeline.DefaultStream, "Kinesis data stream"},
 	{"PIPELINE_DELIVERY_STREAM", pipeline.DefaultDeliveryStream, "Firehose delivery stream"},
 	{"PIPELINE_FIREHOSE_PREFIX", pipeline.DefaultFirehosePrefix, "S3 prefix Firehose writes under"},
@@ -165,8 +167,10 @@ func Load(getenv func(string) string) (Settings, error) {
 		MoviesTable:     name("PIPELINE_MOVIES_TABLE", pipeline.DefaultMoviesTable),
 		LinksTable:      name("PIPELINE_LINKS_TABLE", pipeline.DefaultLinksTable),
 		TagsTable:       name("PIPELINE_TAGS_TABLE", pipeline.DefaultTagsTable),
+		ExceptionsTable: name("PIPELINE_EXCEPTIONS_TABLE", pipeline.DefaultExceptionsTable),
 		Stream:          name("PIPELINE_STREAM", pipeline.DefaultStream),
 		DeliveryStream:  name("PIPELINE_DELIVERY_STREAM", pipeline.DefaultDeliveryStream),
+		FirehoseRole:    s.ResourcePrefix + pipeline.DefaultFirehoseRole,
 		FirehosePrefix:  get("PIPELINE_FIREHOSE_PREFIX"),
 		CatalogDatabase: name("PIPELINE_CATALOG_DATABASE", pipeline.DefaultCatalogDatabase),
 	}.WithDefaults()
@@ -190,10 +194,24 @@ func Load(getenv func(string) string) (Settings, error) {
 	default:
 		errs = append(errs, fmt.Errorf("FIXTURE_SCALE=%q: want tiny, workshop, 1m or 20m", s.Scale))
 	}
-	if s.Target == env.AWS && s.FirehoseRoleARN == "" {
-		errs = append(errs, errors.New("PIPELINE_FIREHOSE_ROLE_ARN is required with PIPELINE_TARGET=aws: Firehose needs a role that reads the stream and writes the bucket"))
-	}
 	return s, errors.Join(errs...)
+}
+
+// LoadChecked is Load followed by the checks of what running the pipeline
+// on the target needs, as far as they need no network (on aws: the profile
+// exists, a region and credentials are set, PIPELINE_FIREHOSE_ROLE_ARN is
+// set), all reported at once in one joined error.
+func LoadChecked(ctx context.Context, getenv func(string) string) (Settings, error) {
+	s, err := Load(getenv)
+	if s.Target == env.AWS {
+		if _, aerr := env.LoadAWSConfig(ctx, s.Profile); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+		if s.FirehoseRoleARN == "" {
+			err = errors.Join(err, fmt.Errorf("PIPELINE_FIREHOSE_ROLE_ARN is required with PIPELINE_TARGET=aws: Firehose needs a role that reads the stream and writes the bucket; `go tool mage aws:role` creates %s and prints its ARN", s.Names.FirehoseRole))
+		}
+	}
+	return s, err
 }
 
 // readConfig reads KEY=VALUE lines; blank lines and # comments are skipped.

@@ -21,7 +21,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Target != env.Auto || s.Scale != "workshop" || s.OutDir != "out" || s.Names.Bucket != "ml-data-lake" ||
+	if s.Target != env.Embedded || s.Scale != "workshop" || s.OutDir != "out" || s.Names.Bucket != "ml-data-lake" ||
 		s.Names.Stream != "gc_stream" || s.BufferInterval != time.Second || s.Faults.Enabled() {
 		t.Errorf("defaults: %+v", s)
 	}
@@ -56,7 +56,6 @@ func TestLoadErrors(t *testing.T) {
 		{map[string]string{"FIXTURE_SCALE": "huge"}, "FIXTURE_SCALE"},
 		{map[string]string{"EMULATOR_FAULTS": "throttle=2"}, "EMULATOR_FAULTS"},
 		{map[string]string{"PIPELINE_SHARDS": "0"}, "PIPELINE_SHARDS"},
-		{map[string]string{"PIPELINE_TARGET": "aws"}, "PIPELINE_FIREHOSE_ROLE_ARN"},
 		{map[string]string{"PIPELINE_CONFIG": "/nonexistent/lake.env"}, "lake.env"},
 	} {
 		_, err := Load(envOf(tc.env))
@@ -91,6 +90,7 @@ func TestCheckDestroy(t *testing.T) {
 		{"aws without guard", map[string]string{}, env.AWS, "PIPELINE_ALLOW_DESTROY=1"},
 		{"aws without prefix", map[string]string{"PIPELINE_ALLOW_DESTROY": "1"}, env.AWS, "PIPELINE_RESOURCE_PREFIX"},
 		{"aws name without prefix", map[string]string{"PIPELINE_ALLOW_DESTROY": "1", "PIPELINE_RESOURCE_PREFIX": "t-", "PIPELINE_BUCKET": "prod-lake"}, env.AWS, "prod-lake"},
+		{"aws exceptions table without prefix", map[string]string{"PIPELINE_ALLOW_DESTROY": "1", "PIPELINE_RESOURCE_PREFIX": "t-", "PIPELINE_EXCEPTIONS_TABLE": "dms_exceptions"}, env.AWS, "dms_exceptions"},
 		{"aws guarded", map[string]string{"PIPELINE_ALLOW_DESTROY": "1", "PIPELINE_RESOURCE_PREFIX": "t-"}, env.AWS, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,8 +16,9 @@ import (
 	"github.com/mldatalake/mldatalake/pipeline"
 )
 
-// ExceptionsTable is the DynamoDB table DMS writes the rows of a full load
-// that could not be written to. Each item has DMS's columns:
+// The exceptions table (Names.ExceptionsTable, by default DMS's
+// awsdms_full_load_exceptions) holds the rows of a full load that could not
+// be written. Each item has DMS's columns:
 //
 //	TASK_NAME    the task (Options.TaskName); the partition key
 //	ERROR_TIME   when, UTC, "2006-01-02T15:04:05.000000000Z"; the sort key,
@@ -29,7 +30,6 @@ import (
 //
 // The table is created when missing and never dropped or truncated: it keeps
 // the exceptions of every run.
-const ExceptionsTable = "awsdms_full_load_exceptions"
 
 // Attribute names of the exceptions table.
 const (
@@ -72,14 +72,15 @@ func nextErrorTime() time.Time {
 // exceptionSink buffers exception items and writes them in batches.
 type exceptionSink struct {
 	l     *loader
+	table string // the exceptions table
 	task  string
 	start string // ERROR_TIME at the start of the run: this run's are after it
 	mu    sync.Mutex
 	buf   []types.WriteRequest
 }
 
-func newExceptionSink(l *loader, task string) *exceptionSink {
-	return &exceptionSink{l: l, task: task, start: nextErrorTime().Format(errorTimeLayout)}
+func newExceptionSink(l *loader, table, task string) *exceptionSink {
+	return &exceptionSink{l: l, table: table, task: task, start: nextErrorTime().Format(errorTimeLayout)}
 }
 
 // add records one rejected row; it writes a batch when 25 are waiting.
@@ -119,7 +120,7 @@ func (s *exceptionSink) flush(ctx context.Context) error {
 }
 
 func (s *exceptionSink) write(ctx context.Context, reqs []types.WriteRequest) error {
-	res, err := s.l.writeBatch(ctx, ExceptionsTable, reqs)
+	res, err := s.l.writeBatch(ctx, s.table, reqs)
 	if err != nil {
 		return fmt.Errorf("record exceptions: %w", err)
 	}
@@ -135,7 +136,7 @@ func (s *exceptionSink) countRun(ctx context.Context) (map[string]int64, error) 
 	var mu sync.Mutex
 	counts := map[string]int64{}
 	in := dynamodb.ScanInput{
-		TableName:        aws.String(ExceptionsTable),
+		TableName:        aws.String(s.table),
 		ConsistentRead:   aws.Bool(true),
 		FilterExpression: aws.String("#task = :task AND #time > :start"),
 		ExpressionAttributeNames: map[string]string{

@@ -60,6 +60,11 @@ type Options struct {
 	// Progress, if set, is called after every batch with the counts so far
 	// of the batch's table. Calls are serialized.
 	Progress func(Progress)
+	// Guard, when set, is asked before any table is dropped, created or
+	// truncated (every PrepMode but DoNothing) with the names of every
+	// table the load will touch, the exceptions table first; an error
+	// stops the load before it changes anything.
+	Guard func(tables []string) error
 	// ClientOptions adjust the DynamoDB client built from the aws.Config
 	// (after the pipeline's retry settings), for instance RetryMaxAttempts.
 	ClientOptions []func(*dynamodb.Options)
@@ -78,13 +83,15 @@ type ValidationError struct {
 	// Table is the DynamoDB table, Source the MySQL table (schema.table).
 	Table, Source string
 	SourceRows    int64
-	TargetItems   int64
-	Exceptions    int64
+	// ExceptionsTable is where this run's exceptions were counted.
+	ExceptionsTable string
+	TargetItems     int64
+	Exceptions      int64
 }
 
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("validate %s: source %s has %d rows but %s has %d items and %s has %d rows of this run (%d ≠ %d + %d)",
-		e.Table, e.Source, e.SourceRows, e.Table, e.TargetItems, ExceptionsTable, e.Exceptions,
+		e.Table, e.Source, e.SourceRows, e.Table, e.TargetItems, e.ExceptionsTable, e.Exceptions,
 		e.SourceRows, e.TargetItems, e.Exceptions)
 }
 
@@ -109,7 +116,7 @@ type batchJob struct {
 // exceptions table, loads every selected table, and validates the counts.
 //
 // The report counts per DynamoDB table the rows read, the items written, the
-// requests retried and the rows rejected to ExceptionsTable. A validation
+// requests retried and the rows rejected to Names.ExceptionsTable. A validation
 // mismatch returns the filled report with an error that wraps one
 // *ValidationError per table.
 func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report pipeline.Report, err error) {
@@ -146,7 +153,20 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		return report, fmt.Errorf("migrate: %w", err)
 	}
 	if len(plans) == 0 {
-		return report, errors.New("migrate: the table mapping selects no table of the source")
+		return report, fmt.Errorf("migrate: the table mapping selects no table of the source (%d tables found in it)", len(tables))
+	}
+	excTable := o.Names.WithDefaults().ExceptionsTable
+	targets := []string{excTable}
+	for _, p := range plans {
+		if p.Target == excTable {
+			return report, fmt.Errorf("migrate: target table name %q is reserved for the load's exceptions", p.Target)
+		}
+		targets = append(targets, p.Target)
+	}
+	if o.Guard != nil && o.PrepMode != DoNothing {
+		if err := o.Guard(targets); err != nil {
+			return report, fmt.Errorf("migrate: %w", err)
+		}
 	}
 
 	clients := pipeline.NewClients(cfg)
@@ -161,8 +181,8 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 
 	// Prepare: the exceptions table first (kept across runs), then every
 	// target table in parallel.
-	if err := l.prepare(ctx, ExceptionsTable, exceptionKeys.pk, exceptionKeys.sk, DoNothing); err != nil {
-		return report, fmt.Errorf("migrate: prepare %s: %w", ExceptionsTable, err)
+	if err := l.prepare(ctx, excTable, exceptionKeys.pk, exceptionKeys.sk, DoNothing); err != nil {
+		return report, fmt.Errorf("migrate: prepare %s: %w", excTable, err)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range plans {
@@ -177,7 +197,7 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		return report, fmt.Errorf("migrate: %w", err)
 	}
 
-	exc := newExceptionSink(l, o.TaskName)
+	exc := newExceptionSink(l, excTable, o.TaskName)
 	runs := make([]*tableRun, len(plans))
 	for i, p := range plans {
 		runs[i] = &tableRun{plan: p}
@@ -416,7 +436,7 @@ func (l *loader) validate(ctx context.Context, db *sql.DB, runs []*tableRun, exc
 		if src != items+e {
 			errs = append(errs, &ValidationError{
 				Table: p.Target, Source: p.Source.Schema + "." + p.Source.Name,
-				SourceRows: src, TargetItems: items, Exceptions: e,
+				SourceRows: src, TargetItems: items, Exceptions: e, ExceptionsTable: exc.table,
 			})
 		}
 	}

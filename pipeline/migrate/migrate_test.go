@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -190,7 +191,7 @@ func describeKeys(d *types.TableDescription) string {
 func exceptionsOf(t testing.TB, cfg aws.Config, task string) []map[string]types.AttributeValue {
 	t.Helper()
 	var out []map[string]types.AttributeValue
-	for _, it := range scan(t, cfg, migrate.ExceptionsTable) {
+	for _, it := range scan(t, cfg, pipeline.DefaultExceptionsTable) {
 		if got, _ := str(it, "TASK_NAME"); got == task {
 			out = append(out, it)
 		}
@@ -520,5 +521,40 @@ func TestRunBadInput(t *testing.T) {
 				t.Errorf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRunGuardAndExceptionsTable: the guard is asked about every table the
+// load will drop or create, the exceptions table first, and its refusal
+// stops the load before anything exists; Names.ExceptionsTable renames the
+// exceptions table.
+func TestRunGuardAndExceptionsTable(t *testing.T) {
+	src := sources(t)[0]
+	e := newEnv(t, src)
+	cfg := targets()[0].start(t)
+	e.names.ExceptionsTable = "exc_" + e.task
+	refused := errors.New("refused by the guard")
+	var asked []string
+	opts := e.options(migrate.DropAndCreate)
+	opts.Guard = func(tables []string) error { asked = tables; return refused }
+	if _, err := migrate.Run(t.Context(), cfg, e.dsn, opts); !errors.Is(err, refused) {
+		t.Fatalf("err = %v, want the guard's refusal", err)
+	}
+	want := []string{e.names.ExceptionsTable, e.names.LinksTable, e.names.MoviesTable, e.names.RatingsTable, e.names.TagsTable}
+	got := append([]string{asked[0]}, slices.Sorted(slices.Values(asked[1:]))...)
+	if !slices.Equal(got, want) {
+		t.Errorf("guard asked about %v, want %v", asked, want)
+	}
+	tables, err := ddbClient(cfg).ListTables(t.Context(), &dynamodb.ListTablesInput{})
+	if err != nil || len(tables.TableNames) != 0 {
+		t.Errorf("tables after a refused load: %v, %v; want none", tables.TableNames, err)
+	}
+
+	opts.Guard = func([]string) error { return nil }
+	if _, err := migrate.Run(t.Context(), cfg, e.dsn, opts); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(scan(t, cfg, e.names.ExceptionsTable)); n != tinyBadMovies {
+		t.Errorf("%s holds %d exceptions, want %d", e.names.ExceptionsTable, n, tinyBadMovies)
 	}
 }

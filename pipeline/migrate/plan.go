@@ -304,9 +304,6 @@ func (b *planBuilder) finish(target, pk, sk string) (*TablePlan, error) {
 	if !tableNameRE.MatchString(target) {
 		return nil, fmt.Errorf("target table name %q is not a valid DynamoDB table name (3 to 255 of a-z A-Z 0-9 _ - .)", target)
 	}
-	if target == ExceptionsTable {
-		return nil, fmt.Errorf("target table name %q is reserved for the load's exceptions", target)
-	}
 	b.p.Target = target
 	key := func(name, role string) (KeyAttribute, error) {
 		i, ok := b.attrs[name]

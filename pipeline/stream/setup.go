@@ -33,6 +33,12 @@ func createStream(ctx context.Context, c *pipeline.Clients, name string, shards 
 	return aws.ToString(out.StreamDescription.StreamARN), nil
 }
 
+// creatingFailedHint says what most often makes a delivery stream fail to
+// create where this pipeline runs.
+const creatingFailedHint = "on real AWS check the role's trust policy (firehose.amazonaws.com) and its access to the stream and the bucket; " +
+	"on LocalStack 4.14 a Kinesis-sourced delivery stream needs the Java 11 runtime and kinesis-mock that LocalStack downloads at first use, " +
+	"so its container needs network access then"
+
 // createDeliveryStream creates the Firehose delivery stream from the Kinesis
 // stream to the bucket, unless it exists, and waits until it is ACTIVE.
 func createDeliveryStream(ctx context.Context, c *pipeline.Clients, o Options, names pipeline.Names, streamARN string) error {
@@ -69,7 +75,13 @@ func createDeliveryStream(ctx context.Context, c *pipeline.Clients, o Options, n
 		switch st := out.DeliveryStreamDescription.DeliveryStreamStatus; st {
 		case fhtypes.DeliveryStreamStatusActive:
 			return nil
-		case fhtypes.DeliveryStreamStatusCreatingFailed, fhtypes.DeliveryStreamStatusDeleting, fhtypes.DeliveryStreamStatusDeletingFailed:
+		case fhtypes.DeliveryStreamStatusCreatingFailed:
+			why := ""
+			if f := out.DeliveryStreamDescription.FailureDescription; f != nil {
+				why = fmt.Sprintf(" (%s: %s)", f.Type, aws.ToString(f.Details))
+			}
+			return fmt.Errorf("Firehose delivery stream %s is %s%s; %s", names.DeliveryStream, st, why, creatingFailedHint)
+		case fhtypes.DeliveryStreamStatusDeleting, fhtypes.DeliveryStreamStatusDeletingFailed:
 			return fmt.Errorf("Firehose delivery stream %s is %s", names.DeliveryStream, st)
 		}
 		if time.Now().After(deadline) {
