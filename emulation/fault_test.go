@@ -150,6 +150,8 @@ func TestParseFaults(t *testing.T) {
 		{"", "", ""},
 		{"throttle=0.1,partial=0.05,lost_response=0.02,error5xx=0.01,latency=5ms,seed=42",
 			"throttle=0.1,partial=0.05,lost_response=0.02,error5xx=0.01,latency=5ms,seed=42", ""},
+		{"firehose_start=3s", "firehose_start=3s,seed=1", ""},
+		{"firehose_start=soon", "", "duration"},
 		{"throttle=1.5", "", "probability"},
 		{"slow=0.1", "", "unknown kind"},
 		{"latency=fast", "", "duration"},

@@ -106,12 +106,17 @@ func (s *Server) serveWithFaults(w http.ResponseWriter, r *http.Request, rt rout
 			return
 		}
 	}
-	if inj.Roll(fault.Error5xx) {
+	// Each operation draws its faults from a sequence of its own.
+	op := r.Header.Get("X-Amz-Target")
+	if op == "" {
+		op = rt.svc.Name + ":" + r.Method
+	}
+	if inj.RollOp(op, fault.Error5xx) {
 		rt.writeError(w, r, &awsproto.Error{Status: rt.svc.InternalStatus, Code: rt.svc.InternalCode,
 			Message: "injected fault: internal error"}, false)
 		return
 	}
-	if inj.Roll(fault.Throttle) {
+	if inj.RollOp(op, fault.Throttle) {
 		msg := "injected fault: rate exceeded"
 		if rt.svc.Name == "dynamodb" {
 			msg = "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API."
@@ -119,7 +124,7 @@ func (s *Server) serveWithFaults(w http.ResponseWriter, r *http.Request, rt rout
 		rt.writeError(w, r, &awsproto.Error{Status: rt.svc.ThrottleStatus, Code: rt.svc.ThrottleCode, Message: msg}, false)
 		return
 	}
-	if inj.Roll(fault.LostResponse) {
+	if inj.RollOp(op, fault.LostResponse) {
 		rec := &discardWriter{header: http.Header{}}
 		rt.handler.ServeHTTP(rec, r)
 		resetConnection(w)

@@ -59,7 +59,7 @@ func checkReport(t *testing.T, s harness.Settings, rep *harness.Report) {
 		names[a.Name] = true
 	}
 	for _, want := range []string{"rating_new/contents", "movies_new/contents", "links_new/contents",
-		"counts/stream produced = delivered", "counts/rating_new rows"} {
+		"counts/stream produced = distinct delivered", "counts/stream distinct delivered = ETL stream rows", "counts/rating_new rows"} {
 		if !names[want] {
 			t.Errorf("assertion %s did not run", want)
 		}

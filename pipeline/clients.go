@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,16 +29,34 @@ const MaxAttempts = 10
 // MaxBackoff caps the SDK's exponential backoff between two attempts.
 const MaxBackoff = 2 * time.Second
 
+// BaseBackoff is the first retry's longest pause; each retry doubles it, up
+// to MaxBackoff. The SDK's own backoff starts at up to 2 s, which makes a
+// load under occasional throttles crawl.
+const BaseBackoff = 50 * time.Millisecond
+
+// backoff is exponential backoff with full jitter: a random pause up to
+// BaseBackoff·2^(attempt-1), capped at MaxBackoff.
+type backoff struct{}
+
+func (backoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
+	ceiling := MaxBackoff
+	if attempt < 16 {
+		ceiling = min(MaxBackoff, BaseBackoff<<max(attempt-1, 0))
+	}
+	return time.Duration(rand.Int64N(int64(ceiling)) + 1), nil
+}
+
 // NewClients builds the clients. S3 uses path-style addressing when an
 // endpoint is configured (an emulator or LocalStack), virtual-hosted style on
-// real AWS. Every client retries up to MaxAttempts with the SDK's standard
-// backoff and jitter.
+// real AWS. Every client retries up to MaxAttempts with exponential backoff
+// and full jitter from BaseBackoff to MaxBackoff.
 func NewClients(cfg aws.Config) *Clients {
 	cfg = cfg.Copy()
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = MaxAttempts
 			o.MaxBackoff = MaxBackoff
+			o.Backoff = backoff{}
 			// The client-side retry quota would refuse retries after a burst of
 			// throttles long before a stage's deadline.
 			o.RateLimiter = ratelimit.None

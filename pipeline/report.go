@@ -28,4 +28,9 @@ type TableCounts struct {
 	Written  int64 `json:"written"`
 	Retried  int64 `json:"retried,omitempty"`
 	Rejected int64 `json:"rejected,omitempty"`
+	// Duplicates counts deliveries of a record beyond its first (at least
+	// once delivery), found by event id and removed by the ETL.
+	Duplicates int64 `json:"duplicates,omitempty"`
+	// Resent counts records produced again because they had not landed.
+	Resent int64 `json:"resent,omitempty"`
 }

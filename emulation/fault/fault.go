@@ -2,6 +2,7 @@ package fault
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"os"
 	"sort"
@@ -41,6 +42,11 @@ type Config struct {
 	Rates map[Kind]float64
 	// Latency is added to every request.
 	Latency time.Duration
+	// FirehoseStart delays the readers of a Kinesis-sourced delivery
+	// stream: the stream is ACTIVE at once, but its reader starts at LATEST
+	// only after FirehoseStart, so records put to the Kinesis stream in
+	// between are never delivered (LocalStack 4.14's behaviour).
+	FirehoseStart time.Duration
 	// Seed makes the sequence of faults repeatable.
 	Seed uint64
 }
@@ -52,7 +58,7 @@ func (c Config) Enabled() bool {
 			return true
 		}
 	}
-	return c.Latency > 0
+	return c.Latency > 0 || c.FirehoseStart > 0
 }
 
 // String renders c in the form Parse reads.
@@ -66,6 +72,9 @@ func (c Config) String() string {
 	if c.Latency > 0 {
 		parts = append(parts, "latency="+c.Latency.String())
 	}
+	if c.FirehoseStart > 0 {
+		parts = append(parts, "firehose_start="+c.FirehoseStart.String())
+	}
 	if len(parts) > 0 {
 		parts = append(parts, "seed="+strconv.FormatUint(c.Seed, 10))
 	}
@@ -73,7 +82,7 @@ func (c Config) String() string {
 }
 
 // Parse reads a comma-separated list such as
-// "throttle=0.1,partial=0.05,lost_response=0.02,error5xx=0.01,latency=5ms,seed=42".
+// "throttle=0.1,partial=0.05,lost_response=0.02,error5xx=0.01,latency=5ms,firehose_start=3s,seed=42".
 // An empty string is no faults. Unknown keys and out-of-range values are errors.
 func Parse(s string) (Config, error) {
 	c := Config{Rates: map[Kind]float64{}, Seed: 1}
@@ -98,6 +107,12 @@ func Parse(s string) (Config, error) {
 				return Config{}, fmt.Errorf("fault latency=%q: want a duration such as 5ms", val)
 			}
 			c.Latency = d
+		case "firehose_start":
+			d, err := time.ParseDuration(val)
+			if err != nil || d < 0 {
+				return Config{}, fmt.Errorf("fault firehose_start=%q: want a duration such as 3s", val)
+			}
+			c.FirehoseStart = d
 		case "seed":
 			n, err := strconv.ParseUint(val, 10, 64)
 			if err != nil {
@@ -107,7 +122,7 @@ func Parse(s string) (Config, error) {
 		default:
 			k := Kind(key)
 			if !known(k) {
-				return Config{}, fmt.Errorf("fault %q: unknown kind (want one of %s, latency, seed)", key, kindList())
+				return Config{}, fmt.Errorf("fault %q: unknown kind (want one of %s, latency, firehose_start, seed)", key, kindList())
 			}
 			p, err := strconv.ParseFloat(val, 64)
 			if err != nil || p < 0 || p > 1 {
@@ -153,6 +168,7 @@ type Injector struct {
 
 	mu     sync.Mutex
 	rng    *rand.Rand
+	ops    map[string]*rand.Rand // per operation, for RollOp
 	counts map[Kind]int
 }
 
@@ -164,6 +180,7 @@ func New(cfg Config) *Injector {
 	return &Injector{
 		cfg:    cfg,
 		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		ops:    map[string]*rand.Rand{},
 		counts: map[Kind]int{},
 	}
 }
@@ -196,12 +213,50 @@ func (i *Injector) Roll(k Kind) bool {
 	return hit
 }
 
+// RollOp is Roll for one request of operation op (such as
+// "Kinesis_20131202.PutRecords"), drawn from a sequence of op's own: the
+// faults a client's calls of one operation meet depend only on the seed and
+// the order of those calls, not on how other operations (waiters, polls)
+// interleave with them.
+func (i *Injector) RollOp(op string, k Kind) bool {
+	if i == nil {
+		return false
+	}
+	p := i.cfg.Rates[k]
+	if p <= 0 {
+		return false
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	rng := i.ops[op]
+	if rng == nil {
+		h := fnv.New64a()
+		h.Write([]byte(op))
+		rng = rand.New(rand.NewPCG(i.cfg.Seed, h.Sum64()))
+		i.ops[op] = rng
+	}
+	hit := rng.Float64() < p
+	if hit {
+		i.counts[k]++
+	}
+	return hit
+}
+
 // Latency is the delay to add to each request.
 func (i *Injector) Latency() time.Duration {
 	if i == nil {
 		return 0
 	}
 	return i.cfg.Latency
+}
+
+// FirehoseStart is how long a Kinesis-sourced delivery stream's reader
+// waits before it starts at LATEST.
+func (i *Injector) FirehoseStart() time.Duration {
+	if i == nil {
+		return 0
+	}
+	return i.cfg.FirehoseStart
 }
 
 // Counts returns how many faults of each kind were injected so far.

@@ -178,7 +178,7 @@ func (s *Service) createDeliveryStream(_ context.Context, in *createInput) (*cre
 	}
 	d := &deliveryStream{
 		svc: s, name: in.DeliveryStreamName, arn: s.arn(in.DeliveryStreamName), typ: typ, version: "1",
-		created: s.now(), createdReal: time.Now(), dest: dest,
+		created: s.now(), createdReal: time.Now(), dest: dest, delay: s.delay,
 		describe: destinationDescription{DestinationID: destinationID},
 		kick:     make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -198,6 +198,10 @@ func (s *Service) createDeliveryStream(_ context.Context, in *createInput) (*cre
 			return nil, awsproto.InvalidArgument("Kinesis stream %s does not exist or is being deleted.", src.KinesisStreamARN)
 		}
 		d.source, d.sourceARN, d.sourceRole = r, src.KinesisStreamARN, src.RoleARN
+		if late := s.faults.FirehoseStart(); late > 0 {
+			// The firehose_start fault: ACTIVE at once, reading only later.
+			d.source, d.delay, d.sourceStart = nil, 0, time.Now().Add(late)
+		}
 	}
 	s.streams[d.name] = d
 	s.wg.Add(1)

@@ -38,9 +38,14 @@ type deliveryStream struct {
 	deletedReal time.Time // guarded by svc.mu; zero until DeleteDeliveryStream
 	dest        destination
 	describe    destinationDescription // echoed by DescribeDeliveryStream
-	source      *kinesis.Reader        // nil for DirectPut
+	source      *kinesis.Reader        // nil for DirectPut, and until sourceStart
 	sourceARN   string
 	sourceRole  string
+	// sourceStart, when not zero, is when the reader of the source is to
+	// start at LATEST (the firehose_start fault); until then records put
+	// to the source are not read.
+	sourceStart time.Time
+	delay       time.Duration // how long the stream stays CREATING
 
 	mu      sync.Mutex
 	pending []item // direct puts not yet taken by the goroutine
@@ -73,7 +78,7 @@ func (d *deliveryStream) status() string {
 	switch {
 	case !d.deletedReal.IsZero():
 		return "DELETING"
-	case time.Since(d.createdReal) < d.svc.delay:
+	case time.Since(d.createdReal) < d.delay:
 		return "CREATING"
 	}
 	return "ACTIVE"
@@ -110,6 +115,12 @@ func (d *deliveryStream) run() {
 			timer.Stop()
 		}
 	}()
+	var startC <-chan time.Time
+	if !d.sourceStart.IsZero() {
+		start := time.NewTimer(time.Until(d.sourceStart))
+		defer start.Stop()
+		startC = start.C
+	}
 	for {
 		more := d.ingest(&buf, false)
 		if len(buf.recs) > 0 && (d.dest.interval == 0 || time.Since(buf.startReal) >= d.dest.interval) {
@@ -129,6 +140,9 @@ func (d *deliveryStream) run() {
 		case <-more:
 		case <-d.kick:
 		case <-timerC:
+		case <-startC:
+			startC = nil
+			d.startSource()
 		case <-d.stop:
 			d.ingest(&buf, true)
 			if len(buf.recs) > 0 {
@@ -137,6 +151,18 @@ func (d *deliveryStream) run() {
 			return
 		}
 	}
+}
+
+// startSource starts reading the source at LATEST, once the firehose_start
+// fault's delay has passed.
+func (d *deliveryStream) startSource() {
+	r, err := d.svc.kinesis.NewLatestReader(d.sourceARN)
+	if err != nil {
+		d.svc.log.Warn("firehose source stream is gone; delivery from it never starts", "delivery_stream", d.name, "source", d.sourceARN, "err", err)
+		return
+	}
+	d.source = r
+	d.svc.log.Debug("firehose source reader started late (fault firehose_start)", "delivery_stream", d.name, "source", d.sourceARN)
 }
 
 // ingest moves every available record into buf, flushing whenever the buffer

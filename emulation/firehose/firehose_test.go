@@ -742,3 +742,46 @@ func TestPlainS3Destination(t *testing.T) {
 		t.Errorf("objects %v, want one holding the record", keys(objs))
 	}
 }
+
+// TestLateSourceReader is the firehose_start fault: the delivery stream is
+// ACTIVE at once, but its reader starts at LATEST only after the delay, so
+// the records put in between are never delivered, and those put after are.
+func TestLateSourceReader(t *testing.T) {
+	const late = 1500 * time.Millisecond
+	e := newEnv(t, emulation.WithFaults(fault.Config{FirehoseStart: late}))
+	ctx := t.Context()
+	if _, err := e.kn.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("ratings"), ShardCount: aws.Int32(2)}); err != nil {
+		t.Fatal(err)
+	}
+	desc, err := awskinesis.NewStreamExistsWaiter(e.kn, func(o *awskinesis.StreamExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second
+	}).WaitForOutput(ctx, &awskinesis.DescribeStreamInput{StreamName: aws.String("ratings")}, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now()
+	if _, err := e.fh.CreateDeliveryStream(ctx, &awsfirehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("late"),
+		DeliveryStreamType: fhtypes.DeliveryStreamTypeKinesisStreamAsSource,
+		KinesisStreamSourceConfiguration: &fhtypes.KinesisStreamSourceConfiguration{
+			KinesisStreamARN: desc.StreamDescription.StreamARN, RoleARN: aws.String(role),
+		},
+		ExtendedS3DestinationConfiguration: s3Dest("firehose/", 5, 1, fhtypes.CompressionFormatUncompressed),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.fh.DescribeDeliveryStream(ctx, &awsfirehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("late")})
+	if err != nil || out.DeliveryStreamDescription.DeliveryStreamStatus != fhtypes.DeliveryStreamStatusActive {
+		t.Fatalf("status at once: %v, %v; want ACTIVE", out, err)
+	}
+	putKinesis(t, e.kn, "ratings", []string{"early-1\n", "early-2\n", "early-3\n"})
+	if time.Since(created) >= late {
+		t.Skipf("putting took %v, longer than the fault's delay: nothing to check on a machine this slow", time.Since(created))
+	}
+	time.Sleep(time.Until(created.Add(late + 200*time.Millisecond)))
+	putKinesis(t, e.kn, "ratings", []string{"late-1\n", "late-2\n"})
+	got := lines(waitObjects(t, e.s3, "firehose/", 2, 5*time.Second))
+	if len(got) != 2 || got["late-1\n"] != 1 || got["late-2\n"] != 1 {
+		t.Errorf("delivered %v, want the two records put after the reader started, and none of the three before", got)
+	}
+}

@@ -44,6 +44,12 @@ func WriteStages(w io.Writer, stages ...pipeline.Report) {
 func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "\nPipeline summary (target %s, dataset %s)\n", r.Target, r.Dataset)
 	WriteStages(w, r.Stages...)
+	for _, st := range r.Stages {
+		if d, ok := st.Tables["delivered"]; ok && st.Stage == "stream" {
+			fmt.Fprintf(w, "stream: %d produced, %d delivered once or more, %d duplicate deliveries removed by the ETL, %d resent\n",
+				d.Read, d.Written, d.Duplicates, d.Resent)
+		}
+	}
 	if r.Verify != nil {
 		failed := r.Verify.Failed()
 		fmt.Fprintf(w, "verify: %d assertions, %d failed\n", len(r.Verify.Assertions), len(failed))

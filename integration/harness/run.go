@@ -312,7 +312,8 @@ func (r *Runner) counts(ctx context.Context) (*verify.Counts, error) {
 	}
 	k.Produced = str.Written
 	k.Delivered = str.Tables["delivered"].Written
-	k.StreamInput = et.Tables[pipeline.RatingNew].Read - et.Tables[datacatalog.TableName(n.RatingsTable)].Read
+	rn := et.Tables[pipeline.RatingNew]
+	k.StreamInput = rn.Read - rn.Duplicates - et.Tables[datacatalog.TableName(n.RatingsTable)].Read
 	for _, out := range []string{pipeline.RatingNew, pipeline.MoviesNew, pipeline.LinksNew} {
 		k.Dropped[out] = et.Tables[out].Rejected
 	}

@@ -123,10 +123,14 @@ type inputs struct {
 // selects while it has records, is an error; no stream table under the
 // prefix means no stream records (with a warning).
 //
+// Stream records are kept once per event id (the first arrival): Kinesis and
+// Firehose deliver at least once, and the producer may resend.
+//
 // The report's Read, Written and Rejected count rows. Tables holds them per
 // source table (keyed by its catalog name; several stream tables share one
 // entry, their names joined by '+') and per output ("rating_new", ...), in
-// both cases with Read = Written + Rejected. Retried counts the SDK calls
+// both cases with Read = Written + Rejected + Duplicates (the stream's
+// deliveries of an event id beyond its first). Retried counts the SDK calls
 // tried again after a throttle, a 5xx or a lost response.
 func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report, err error) {
 	start := time.Now()
@@ -263,20 +267,25 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 		labelLinks:   in.dynamo[labelLinks].Name,
 		labelStream:  streamName,
 	}
+	dups := map[string]int64{labelStream: c.duplicates}
 	for label, name := range sourceNames {
-		r, x := c.read[label], c.rejected[label]
-		rep.Tables[name] = pipeline.TableCounts{Read: r, Written: r - x, Rejected: x}
+		r, x, d := c.read[label], c.rejected[label], dups[label]
+		rep.Tables[name] = pipeline.TableCounts{Read: r, Written: r - x - d, Rejected: x, Duplicates: d}
 		rep.Read += r
 		rep.Rejected += x
 	}
 	for _, o := range outputs {
-		var r, x int64
+		var r, x, d int64
 		for _, label := range o.inputs {
 			r += c.read[label]
 			x += c.rejected[label]
+			d += dups[label]
 		}
-		rep.Tables[o.name] = pipeline.TableCounts{Read: r, Written: c.written[o.name], Rejected: x}
+		rep.Tables[o.name] = pipeline.TableCounts{Read: r, Written: c.written[o.name], Rejected: x, Duplicates: d}
 		rep.Written += c.written[o.name]
+	}
+	if c.duplicates > 0 {
+		log.Info("duplicate stream records dropped", "rows", c.duplicates)
 	}
 	log.Info("done", "rows", rep.Read, "written", rep.Written, "rejected", rep.Rejected, "duration", time.Since(start))
 	return rep, nil

@@ -276,3 +276,52 @@ func TestRunEmulatorFaults(t *testing.T) {
 	}
 	t.Logf("faults injected: %v", counts)
 }
+
+// TestRunKeepsOneRowPerEvent: a record delivered twice (the same event id in
+// two objects) is one row of rating_new, the first arrival's, and the
+// report counts the duplicate; records without an event id are all kept.
+func TestRunKeepsOneRowPerEvent(t *testing.T) {
+	srv := emulation.NewTestServer(t)
+	cfg := srv.Config()
+	clients := pipeline.NewClients(cfg)
+	fx := etl.LoadFixture(t, filepath.Join("testdata", "tiny"))
+	seed(t, clients, fx)
+	for key, body := range map[string]string{
+		"firehose/2026/11/25/21/gc_firehose-1-2026-11-25-21-00-00-a": `{"userid":"9","movieid":"90","ratingid":"2.5","timestamp":"1","eventid":"e-2"}` + "\n" +
+			`{"userid":"9","movieid":"91","ratingid":"3.5","timestamp":"2","eventid":"e-3"}` + "\n",
+		// The same events again, later (a resend or a lost response), the
+		// first with other values that must not win.
+		"firehose/2026/11/25/22/gc_firehose-1-2026-11-25-22-00-00-b": `{"userid":"9","movieid":"90","ratingid":"0.5","timestamp":"1","eventid":"e-2"}` + "\n" +
+			`{"userid":"9","movieid":"91","ratingid":"3.5","timestamp":"2","eventid":"e-3"}` + "\n",
+	} {
+		if _, err := clients.S3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(pipeline.DefaultBucket), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	catalogPath := filepath.Join(t.TempDir(), "catalog.duckdb")
+	if _, err := catalog.Run(t.Context(), cfg, catalog.Options{CatalogPath: catalogPath}); err != nil {
+		t.Fatalf("catalog: %v", err)
+	}
+	rep, err := etl.Run(t.Context(), cfg, etl.Options{CatalogPath: catalogPath, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(get(t, clients.S3, checkOutput(t, clients.S3, pipeline.TrainingPrefix+pipeline.RatingNew+"/")))
+	for _, want := range []string{"9,90,2.5,1\n", "9,91,3.5,2\n"} {
+		if strings.Count(out, want) != 1 {
+			t.Errorf("rating_new holds %q %d times, want once:\n%s", want, strings.Count(out, want), out)
+		}
+	}
+	if strings.Contains(out, "9,90,0.5,1") {
+		t.Errorf("the later delivery of e-2 won:\n%s", out)
+	}
+	// The fixture's 7 stream records have no event id and are all kept.
+	for name, want := range map[string]pipeline.TableCounts{
+		"firehose":   {Read: 11, Written: 7, Rejected: 2, Duplicates: 2},
+		"rating_new": {Read: 21, Written: 15, Rejected: 4, Duplicates: 2},
+	} {
+		if got := rep.Tables[name]; got != want {
+			t.Errorf("report for %s = %+v, want %+v", name, got, want)
+		}
+	}
+}

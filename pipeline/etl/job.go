@@ -289,11 +289,12 @@ func (j *job) loadStream(ctx context.Context, files []stagedFile) error {
 				err = errors.Join(err, fmt.Errorf("flush the stream: %w", cerr))
 			}
 		}()
+		var seq int64
 		for _, f := range files {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := appendLines(app, f); err != nil {
+			if err := appendLines(app, f, &seq); err != nil {
 				return err
 			}
 		}
@@ -301,14 +302,15 @@ func (j *job) loadStream(ctx context.Context, files []stagedFile) error {
 	})
 }
 
-func appendLines(app *duckdb.Appender, f stagedFile) error {
+func appendLines(app *duckdb.Appender, f stagedFile, seq *int64) error {
 	r, err := os.Open(f.Path)
 	if err != nil {
 		return fmt.Errorf("stream object %s: %w", f.URI, err)
 	}
 	defer r.Close()
 	err = pipeline.EachLine(r, func(n int64, line []byte) error {
-		return app.AppendRow(f.URI+":"+strconv.FormatInt(n, 10), string(line))
+		*seq++
+		return app.AppendRow(*seq, f.URI+":"+strconv.FormatInt(n, 10), string(line))
 	})
 	if err != nil {
 		return fmt.Errorf("stage stream object %s: %w", f.URI, err)
@@ -321,6 +323,9 @@ type counts struct {
 	read     map[string]int64 // per input label
 	rejected map[string]int64 // per input label
 	written  map[string]int64 // per output
+	// duplicates counts the stream's deliveries beyond the first of an
+	// event id, which the job drops.
+	duplicates int64
 }
 
 // transform runs the workshop's transforms and writes each output to
@@ -347,6 +352,15 @@ func (j *job) transform(ctx context.Context, dir string) (counts, error) {
 		}
 		c.read[label] = n
 	}
+	all, err := j.count(ctx, "stream_all")
+	if err != nil {
+		return c, err
+	}
+	kept, err := j.count(ctx, "stream_rows")
+	if err != nil {
+		return c, err
+	}
+	c.duplicates = all - kept
 	total, err := j.countRejects(ctx, c.rejected)
 	if err != nil {
 		return c, err

@@ -3,108 +3,163 @@ package stream
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"strings"
 
 	"github.com/mldatalake/mldatalake/pipeline"
 )
 
-// deliveryCounter counts the records Firehose has written under a prefix,
-// reading each new object once.
-type deliveryCounter struct {
-	s3      *s3.Client
-	bucket  string
-	prefix  string
-	before  map[string]bool  // objects present before the run
-	counted map[string]int64 // records per object of this run
-	total   int64
+// lines is a set of source lines, one bit each.
+type lines []uint64
+
+func (s *lines) set(n int) bool {
+	w := n / 64
+	for len(*s) <= w {
+		*s = append(*s, 0)
+	}
+	bit := uint64(1) << (n % 64)
+	had := (*s)[w]&bit != 0
+	(*s)[w] |= bit
+	return had
 }
 
-func newDeliveryCounter(c *s3.Client, bucket, prefix string) *deliveryCounter {
-	return &deliveryCounter{s3: c, bucket: bucket, prefix: prefix, before: map[string]bool{}, counted: map[string]int64{}}
+func (s lines) has(n int) bool {
+	w := n / 64
+	return w < len(s) && s[w]&(uint64(1)<<(n%64)) != 0
 }
 
-func (d *deliveryCounter) baseline(ctx context.Context) error {
-	return d.list(ctx, func(key string) error { d.before[key] = true; return nil })
+// deliveryTracker reads what Firehose has written under a prefix and finds
+// which records of this run's source have landed, by their event ids: each
+// new object is read once.
+type deliveryTracker struct {
+	s3     pipeline.S3API
+	bucket string
+	prefix string
+	fp     string // this run's source fingerprint
+
+	before  map[string]bool // objects present before the run
+	read    map[string]bool // objects of this run already read
+	landed  lines           // source lines whose record landed
+	records int64           // records in this run's objects, duplicates included
+	// distinct counts this source's records that landed, once each; dups
+	// the deliveries beyond the first; foreign the records of other
+	// sources (no event id, or another fingerprint).
+	distinct, dups, foreign int64
 }
 
-func (d *deliveryCounter) objects() int { return len(d.counted) }
+func newDeliveryTracker(c pipeline.S3API, bucket, prefix, fp string) *deliveryTracker {
+	return &deliveryTracker{s3: c, bucket: bucket, prefix: prefix, fp: fp, before: map[string]bool{}, read: map[string]bool{}}
+}
 
-func (d *deliveryCounter) list(ctx context.Context, fn func(key string) error) error {
+// baseline notes the objects an earlier run left, which poll skips.
+func (d *deliveryTracker) baseline(ctx context.Context) error {
 	objs, err := pipeline.ListObjects(ctx, d.s3, d.bucket, d.prefix)
 	for _, o := range objs {
-		if err := fn(o.Key); err != nil {
-			return err
-		}
+		d.before[o.Key] = true
 	}
 	return err
 }
 
+func (d *deliveryTracker) objects() int { return len(d.read) }
+
 // poll reads the objects that appeared since the last poll.
-func (d *deliveryCounter) poll(ctx context.Context) error {
-	return d.list(ctx, func(key string) error {
-		if d.before[key] {
-			return nil
+func (d *deliveryTracker) poll(ctx context.Context) error {
+	objs, err := pipeline.ListObjects(ctx, d.s3, d.bucket, d.prefix)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if d.before[o.Key] || d.read[o.Key] {
+			continue
 		}
-		if _, ok := d.counted[key]; ok {
-			return nil
-		}
-		n, err := d.count(ctx, key)
-		if err != nil {
+		if err := pipeline.ReadObject(ctx, d.s3, d.bucket, o.Key, func(r io.Reader, _ string) error {
+			return pipeline.EachLine(r, func(_ int64, line []byte) error {
+				d.record(line)
+				return nil
+			})
+		}); err != nil {
 			return err
 		}
-		d.counted[key] = n
-		d.total += n
-		return nil
-	})
-}
-
-// count returns the number of newline-terminated records in one object,
-// gunzipped when it is gzip (see pipeline.ReadObject: by its first bytes,
-// whatever its key).
-func (d *deliveryCounter) count(ctx context.Context, key string) (int64, error) {
-	var n int64
-	err := pipeline.ReadObject(ctx, d.s3, d.bucket, key, func(r io.Reader, _ string) error {
-		buf := make([]byte, 64<<10)
-		for {
-			m, err := r.Read(buf)
-			n += int64(bytes.Count(buf[:m], []byte{'\n'}))
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-		}
-	})
-	return n, err
-}
-
-// wait polls until want records have landed or the timeout passes. More
-// records than produced is not an error here (Firehose delivers at least
-// once); the caller compares the counts.
-func (d *deliveryCounter) wait(ctx context.Context, want int64, timeout time.Duration, progress func(int64)) (int64, error) {
-	deadline := time.Now().Add(timeout)
-	delay := 200 * time.Millisecond
-	for {
-		if err := d.poll(ctx); err != nil {
-			return d.total, err
-		}
-		progress(d.total)
-		if d.total >= want {
-			return d.total, nil
-		}
-		if time.Now().After(deadline) {
-			return d.total, fmt.Errorf("only %d of %d records landed under s3://%s/%s after %v", d.total, want, d.bucket, d.prefix, timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return d.total, ctx.Err()
-		case <-time.After(delay):
-		}
-		delay = min(delay*3/2, time.Second)
+		d.read[o.Key] = true
 	}
+	return nil
+}
+
+var eventIDKey = []byte(`"` + EventIDField + `":"`)
+
+// record counts one delivered JSON line.
+func (d *deliveryTracker) record(line []byte) {
+	d.records++
+	id, ok := eventIDOf(line)
+	if !ok {
+		d.foreign++
+		return
+	}
+	n, ok := parseEventID(d.fp, id)
+	if !ok {
+		d.foreign++
+		return
+	}
+	if d.landed.set(n) {
+		d.dups++
+	} else {
+		d.distinct++
+	}
+}
+
+// eventIDOf finds the event id of a record: at once when the producer wrote
+// it (a plain string after "eventid":"), else by decoding the line.
+func eventIDOf(line []byte) (string, bool) {
+	if i := bytes.Index(line, eventIDKey); i >= 0 {
+		rest := line[i+len(eventIDKey):]
+		if j := bytes.IndexByte(rest, '"'); j >= 0 && !bytes.ContainsAny(rest[:j], `\`) {
+			return string(rest[:j]), true
+		}
+	}
+	var rec map[string]any
+	if json.Unmarshal(line, &rec) != nil {
+		return "", false
+	}
+	for k, v := range rec {
+		if s, ok := v.(string); ok && strings.EqualFold(k, EventIDField) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// missing returns the lines of want that have not landed, and the first few
+// of their event ids for a message.
+func (d *deliveryTracker) missing(want lines) (n int64, first []string) {
+	for w, bits := range want {
+		for b := range 64 {
+			if bits&(1<<b) == 0 {
+				continue
+			}
+			line := w*64 + b
+			if !d.landed.has(line) {
+				n++
+				if len(first) < 5 {
+					first = append(first, EventID(d.fp, line))
+				}
+			}
+		}
+	}
+	return n, first
+}
+
+// MissingError is returned when records produced never landed.
+type MissingError struct {
+	Missing, Produced int64
+	// First are the first few missing event ids.
+	First    []string
+	Resends  int
+	Location string
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("%d of %d records produced never landed under %s after %d resends; first missing event ids: %s",
+		e.Missing, e.Produced, e.Location, e.Resends, strings.Join(e.First, ", "))
 }

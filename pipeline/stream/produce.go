@@ -2,13 +2,16 @@ package stream
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,12 +26,44 @@ const (
 	maxRecordBytes  = 1 << 20
 )
 
-// Rating is one streamed record, with the workshop's field names and string values.
+// Rating is one streamed record, with the workshop's field names and string
+// values, and the event id that makes it one row of the training data
+// however often it is delivered.
 type Rating struct {
 	UserID    string `json:"userid"`
 	MovieID   string `json:"movieid"`
 	RatingID  string `json:"ratingid"`
 	Timestamp string `json:"timestamp"`
+	EventID   string `json:"eventid"`
+}
+
+// EventIDField is the JSON field of the event id.
+const EventIDField = "eventid"
+
+// EventID is the id of the record made from line (1 for the header) of the
+// source whose fingerprint is fp: "<fp>-<line>". It is stable across reruns
+// of the same dataset (the fingerprint comes from the source object's
+// content) and unique per row (a line is one row).
+func EventID(fp string, line int) string { return fp + "-" + strconv.Itoa(line) }
+
+// parseEventID returns the line of an id of the source fp, or ok false for
+// an id of another source.
+func parseEventID(fp, id string) (line int, ok bool) {
+	rest, ok := strings.CutPrefix(id, fp+"-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n > 0
+}
+
+// fingerprint names a source object's content: the first 8 bytes of the
+// SHA-256 of its ETag (the content's MD5 for a single upload) and key, in
+// hex. Records of other datasets, left under the prefix by earlier runs,
+// carry another fingerprint.
+func fingerprint(key, etag string) string {
+	sum := sha256.Sum256([]byte(strings.Trim(etag, `"`) + "\x00" + key))
+	return hex.EncodeToString(sum[:8])
 }
 
 // header is the expected first line of ratings-partial-load.csv.
@@ -49,9 +84,10 @@ func (e *RejectError) Error() string {
 type reader struct {
 	r    *csv.Reader
 	name string
+	fp   string // the source's fingerprint, for event ids
 }
 
-func newReader(r io.Reader, name string) (*reader, error) {
+func newReader(r io.Reader, name, fp string) (*reader, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -67,30 +103,30 @@ func newReader(r io.Reader, name string) (*reader, error) {
 			return nil, fmt.Errorf("%s: header %q, want %q", name, h, header)
 		}
 	}
-	return &reader{r: cr, name: name}, nil
+	return &reader{r: cr, name: name, fp: fp}, nil
 }
 
-// next returns the next record's JSON line and partition key, a *RejectError
-// for a bad row, or io.EOF.
-func (r *reader) next() (data []byte, key string, err error) {
+// next returns the next record's JSON line, partition key and source line,
+// a *RejectError for a bad row, or io.EOF.
+func (r *reader) next() (data []byte, key string, line int, err error) {
 	row, err := r.r.Read()
-	line, _ := r.r.FieldPos(0)
+	line, _ = r.r.FieldPos(0)
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, "", &RejectError{Line: pe.StartLine, Reason: pe.Err.Error()}
+			return nil, "", pe.StartLine, &RejectError{Line: pe.StartLine, Reason: pe.Err.Error()}
 		}
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	if len(row) != len(header) {
-		return nil, "", &RejectError{Line: line, Reason: fmt.Sprintf("%d fields, want %d", len(row), len(header)), Raw: append([]string(nil), row...)}
+		return nil, "", line, &RejectError{Line: line, Reason: fmt.Sprintf("%d fields, want %d", len(row), len(header)), Raw: append([]string(nil), row...)}
 	}
 	if _, err := strconv.ParseUint(row[0], 10, 64); err != nil || row[0] == "" {
-		return nil, "", &RejectError{Line: line, Reason: fmt.Sprintf("userId %q is not an integer", row[0]), Raw: append([]string(nil), row...)}
+		return nil, "", line, &RejectError{Line: line, Reason: fmt.Sprintf("userId %q is not an integer", row[0]), Raw: append([]string(nil), row...)}
 	}
-	b, _ := json.Marshal(Rating{UserID: row[0], MovieID: row[1], RatingID: row[2], Timestamp: row[3]})
+	b, _ := json.Marshal(Rating{UserID: row[0], MovieID: row[1], RatingID: row[2], Timestamp: row[3], EventID: EventID(r.fp, line)})
 	b = append(b, '\n')
-	return b, row[0], nil
+	return b, row[0], line, nil
 }
 
 // producer sends records with PutRecords in batches within Kinesis's limits

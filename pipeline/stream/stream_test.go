@@ -83,6 +83,9 @@ func delivered(t *testing.T, c *s3.Client, prefix string) (keys, lines []string)
 			for sc.Scan() {
 				lines = append(lines, sc.Text())
 			}
+			if err := sc.Err(); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	sort.Strings(lines)
@@ -94,12 +97,18 @@ func TestStream(t *testing.T) {
 		name   string
 		faults string
 		gzip   bool
+		// dups and resent say whether the faults must cause duplicates and
+		// resends.
+		dups, resent bool
 	}{
 		{name: "fault-free"},
 		{name: "gzip", gzip: true},
 		{name: "throttling and partial failures", faults: "throttle=0.1,partial=0.1,seed=42"},
+		{name: "lost responses", faults: "lost_response=0.3,seed=3", dups: true},
+		{name: "late Firehose reader", faults: "firehose_start=2s", resent: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			fc, err := fault.Parse(tc.faults)
 			if err != nil {
 				t.Fatal(err)
@@ -107,7 +116,7 @@ func TestStream(t *testing.T) {
 			srv := emulation.NewTestServer(t, emulation.WithFaults(fc))
 			body, want := ratingsCSV(1200)
 			c := setup(t, srv, body)
-			opts := stream.Options{BufferInterval: time.Second, Shards: 4, DeliveryTimeout: time.Minute}
+			opts := stream.Options{BufferInterval: time.Second, Shards: 4, DeliveryTimeout: time.Minute, SettleTime: time.Second}
 			if tc.gzip {
 				opts.Compression = fhtypes.CompressionFormatGzip
 			}
@@ -118,13 +127,24 @@ func TestStream(t *testing.T) {
 			if rep.Read != 1200 || rep.Written != 1200 || rep.Tables["delivered"].Written != 1200 {
 				t.Errorf("read %d written %d delivered %d; want 1200 each", rep.Read, rep.Written, rep.Tables["delivered"].Written)
 			}
-			if tc.faults != "" && rep.Retried == 0 {
+			if strings.Contains(tc.faults, "partial") && rep.Retried == 0 {
 				t.Errorf("no record was retried under %s", tc.faults)
 			}
 			keys, lines := delivered(t, c, pipeline.DefaultFirehosePrefix)
+			records, ids := withoutEventIDs(t, lines)
 			sort.Strings(want)
-			if strings.Join(lines, "\n") != strings.Join(want, "\n") {
-				t.Errorf("delivered %d lines, want the %d produced, each once", len(lines), len(want))
+			if strings.Join(records, "\n") != strings.Join(want, "\n") {
+				t.Errorf("delivered %d records (%d distinct), want the %d produced", len(lines), len(records), len(want))
+			}
+			if len(ids) != len(want) {
+				t.Errorf("%d distinct event ids for %d records produced", len(ids), len(want))
+			}
+			d := rep.Tables["delivered"]
+			if d.Duplicates != int64(len(lines)-len(ids)) || (d.Duplicates > 0) != tc.dups {
+				t.Errorf("report: %d duplicates; %d records of %d ids were delivered (duplicates expected: %v)", d.Duplicates, len(lines), len(ids), tc.dups)
+			}
+			if (d.Resent > 0) != tc.resent {
+				t.Errorf("report: %d resent (resends expected: %v)", d.Resent, tc.resent)
 			}
 			ext := ""
 			if tc.gzip {
@@ -138,6 +158,35 @@ func TestStream(t *testing.T) {
 			}
 		})
 	}
+}
+
+var eventIDRe = regexp.MustCompile(`,"eventid":"([0-9a-f]{16})-(\d+)"}$`)
+
+// withoutEventIDs returns the records without their event id, one per id,
+// sorted, and the set of ids; every record must carry one of one source.
+func withoutEventIDs(t *testing.T, lines []string) ([]string, map[string]bool) {
+	t.Helper()
+	ids := map[string]bool{}
+	fps := map[string]bool{}
+	var out []string
+	for _, l := range lines {
+		m := eventIDRe.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("record %s has no event id", l)
+		}
+		id := m[1] + "-" + m[2]
+		fps[m[1]] = true
+		if ids[id] {
+			continue // a duplicate delivery: one row per id
+		}
+		ids[id] = true
+		out = append(out, l[:len(l)-len(m[0])]+"}")
+	}
+	if len(fps) > 1 {
+		t.Errorf("event ids of %d fingerprints, want one source", len(fps))
+	}
+	sort.Strings(out)
+	return out, ids
 }
 
 func TestStreamBadInput(t *testing.T) {

@@ -7,9 +7,11 @@ import (
 )
 
 // reconcile checks the row counts across the stages: source rows = DynamoDB
-// items + exceptions per table; records produced = delivered = read by the
-// ETL; rating_new rows = ratings items + stream records, less the rows the
-// job dropped for a null id.
+// items + exceptions per table; records produced = distinct event ids
+// delivered = stream records the ETL kept after removing duplicates;
+// rating_new rows = ratings items + distinct stream records, less the rows
+// the job dropped for a null id. Duplicate deliveries are not a failure:
+// delivery is at least once, the outputs hold one row per event id.
 func reconcile(k *Counts, names pipeline.Names, res *Result, check func(string, func() error)) {
 	tables := []struct{ source, target, output string }{
 		{"ratings", names.RatingsTable, pipeline.RatingNew},
@@ -30,15 +32,15 @@ func reconcile(k *Counts, names pipeline.Names, res *Result, check func(string, 
 			return nil
 		})
 	}
-	check("counts/stream produced = delivered", func() error {
+	check("counts/stream produced = distinct delivered", func() error {
 		if k.Produced != k.Delivered {
-			return fmt.Errorf("%d records produced to Kinesis, %d delivered to S3", k.Produced, k.Delivered)
+			return fmt.Errorf("%d records produced to Kinesis, %d distinct event ids delivered to S3", k.Produced, k.Delivered)
 		}
 		return nil
 	})
-	check("counts/stream delivered = ETL stream input", func() error {
+	check("counts/stream distinct delivered = ETL stream rows", func() error {
 		if k.Delivered != k.StreamInput {
-			return fmt.Errorf("%d records delivered to S3, the ETL read %d", k.Delivered, k.StreamInput)
+			return fmt.Errorf("%d distinct event ids delivered to S3, the ETL kept %d stream records after removing duplicates", k.Delivered, k.StreamInput)
 		}
 		return nil
 	})
@@ -52,7 +54,7 @@ func reconcile(k *Counts, names pipeline.Names, res *Result, check func(string, 
 		what := fmt.Sprintf("%s items %d", t.target, items)
 		if t.output == pipeline.RatingNew {
 			want += k.StreamInput
-			what += fmt.Sprintf(" + stream records %d", k.StreamInput)
+			what += fmt.Sprintf(" + distinct stream records %d", k.StreamInput)
 		}
 		if d := k.Dropped[t.output]; d > 0 {
 			what += fmt.Sprintf(" - dropped %d", d)

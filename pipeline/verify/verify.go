@@ -77,9 +77,10 @@ type Counts struct {
 	// source table from the migrate stage.
 	TargetItems map[string]int64
 	Exceptions  map[string]int64
-	// Produced records (accepted by Kinesis) and Delivered records (in S3).
+	// Produced counts the records produced to Kinesis, one per event id
+	// however often sent; Delivered the distinct event ids found in S3.
 	Produced, Delivered int64
-	// StreamInput is how many stream records the ETL read.
+	// StreamInput is how many stream records the ETL kept, one per event id.
 	StreamInput int64
 	// Dropped per output counts the rows the ETL dropped for a null id.
 	Dropped map[string]int64

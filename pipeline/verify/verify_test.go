@@ -102,7 +102,9 @@ func TestVerify(t *testing.T) {
 		{name: "lost in migrate", counts: func(c *verify.Counts) { c.TargetItems["movies_t"] = 1 },
 			fail: "counts/movies source = movies_t items + exceptions", message: "MySQL movies has 2 rows"},
 		{name: "lost in delivery", counts: func(c *verify.Counts) { c.Delivered = 0 },
-			fail: "counts/stream produced = delivered", message: "1 records produced"},
+			fail: "counts/stream produced = distinct delivered", message: "1 records produced"},
+		{name: "duplicates kept by the ETL", counts: func(c *verify.Counts) { c.StreamInput = 2 },
+			fail: "counts/stream distinct delivered = ETL stream rows", message: "the ETL kept 2 stream records"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := emulation.NewTestServer(t)

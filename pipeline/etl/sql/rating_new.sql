@@ -3,18 +3,25 @@
 
 -- datasource0: the stream's JSON records. A line that is not a JSON object
 -- has NULL fields, as Spark's permissive JSON reader gives a corrupt record.
-CREATE OR REPLACE TEMP TABLE stream_rows AS
+CREATE OR REPLACE TEMP TABLE stream_all AS
 WITH parsed AS (
-    SELECT origin, line,
+    SELECT seq, origin, line,
            CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN line::JSON END AS j
     FROM src_stream
 )
-SELECT origin, line, j IS NOT NULL AS ok,
+SELECT seq, origin, line, j IS NOT NULL AS ok,
        json_field(j, 'userid')    AS userid,
        json_field(j, 'movieid')   AS movieid,
        json_field(j, 'ratingid')  AS ratingid,
-       json_field(j, 'timestamp') AS "timestamp"
+       json_field(j, 'timestamp') AS "timestamp",
+       json_field(j, 'eventid')   AS eventid
 FROM parsed;
+
+-- Kinesis and Firehose deliver at least once: one row per event id, the
+-- first arrival kept. Records without an event id are all kept.
+CREATE OR REPLACE TEMP TABLE stream_rows AS
+SELECT * FROM stream_all
+QUALIFY eventid IS NULL OR row_number() OVER (PARTITION BY eventid ORDER BY seq) = 1;
 
 -- The rows the filter(userid IS NOT NULL) drops.
 INSERT INTO rejects

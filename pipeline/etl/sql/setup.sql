@@ -23,8 +23,10 @@ CREATE OR REPLACE TEMP MACRO json_field(j, name) AS
 -- VARCHAR) and 'stream' (the Firehose objects' lines, in src_stream).
 CREATE OR REPLACE TEMP TABLE sources (source VARCHAR, table_name VARCHAR, location VARCHAR);
 
--- Every non-blank line of the stream objects; origin is "s3://bucket/key:line".
-CREATE OR REPLACE TEMP TABLE src_stream (origin VARCHAR, line VARCHAR);
+-- Every non-blank line of the stream objects, numbered by seq in order of
+-- arrival (objects in key order, lines in order); origin is
+-- "s3://bucket/key:line".
+CREATE OR REPLACE TEMP TABLE src_stream (seq BIGINT, origin VARCHAR, line VARCHAR);
 
 -- The rows the workshop's null filters drop, with why and the raw record.
 CREATE OR REPLACE TEMP TABLE rejects (output VARCHAR, source VARCHAR, origin VARCHAR, reason VARCHAR, record VARCHAR);
