@@ -14,6 +14,7 @@
 # Only the line DYNALITE_ENDPOINT=http://127.0.0.1:PORT goes to stdout;
 # everything else goes to stderr.
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
 
 dir="${1:-}"
 if [ -z "$dir" ]; then
@@ -38,8 +39,9 @@ if [ -z "$port" ]; then
 fi
 
 # Tables stay CREATING and DELETING for 50 ms instead of 500, so the tests'
-# waiters see both statuses without waiting long.
-setsid nohup node "$cli" --host 127.0.0.1 --port "$port" --createTableMs 50 --deleteTableMs 50 \
+# waiters see both statuses without waiting long. keep-serving.js keeps
+# dynalite up when a client goes away mid-request.
+setsid nohup node -r "$here/keep-serving.js" "$cli" --host 127.0.0.1 --port "$port" --createTableMs 50 --deleteTableMs 50 \
 	</dev/null >"$dir/dynalite.log" 2>&1 &
 pid=$!
 echo "$pid" >"$dir/dynalite.pid"
