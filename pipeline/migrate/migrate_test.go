@@ -316,8 +316,10 @@ func TestRunWithEmulatorFaults(t *testing.T) {
 		t.Run(src.name, func(t *testing.T) {
 			e := newEnv(t, src)
 			e.moreRatings(t, 2000)
+			// Lost responses make the SDK send a batch again that was
+			// written: the counts and the exceptions must not double.
 			srv := emulation.NewTestServer(t, emulation.WithFaults(fault.Config{
-				Rates: map[fault.Kind]float64{fault.Throttle: 0.1, fault.Partial: 0.2},
+				Rates: map[fault.Kind]float64{fault.Throttle: 0.1, fault.Partial: 0.2, fault.LostResponse: 0.1},
 				Seed:  7,
 			}))
 			rep, err := migrate.Run(t.Context(), srv.Config(), e.dsn, e.options(""))
@@ -332,6 +334,12 @@ func TestRunWithEmulatorFaults(t *testing.T) {
 			}
 			if got := len(scan(t, srv.Config(), e.names.RatingsTable)); got != 2040 {
 				t.Errorf("%d ratings items, want 2040", got)
+			}
+			if got := len(exceptionsOf(t, srv.Config(), e.task)); got != tinyBadMovies {
+				t.Errorf("%d exceptions recorded, want each of the %d bad rows once", got, tinyBadMovies)
+			}
+			if srv.Faults.Counts()[fault.LostResponse] == 0 {
+				t.Error("no response was lost: the test did not test resent batches")
 			}
 		})
 	}

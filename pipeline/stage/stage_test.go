@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mldatalake/mldatalake/emulation"
+	"github.com/mldatalake/mldatalake/emulation/fault"
 	"github.com/mldatalake/mldatalake/pipeline"
 	"github.com/mldatalake/mldatalake/pipeline/stage"
 )
@@ -68,5 +69,42 @@ func TestStageMissingFile(t *testing.T) {
 	_, err := stage.Run(t.Context(), srv.Config(), dir, stage.Options{})
 	if err == nil || !strings.Contains(err.Error(), "links.csv") {
 		t.Errorf("err = %v, want one naming links.csv", err)
+	}
+}
+
+// TestStageLostResponses: uploads whose responses are lost are sent again by
+// the SDK; the objects are whole and each file is counted once.
+func TestStageLostResponses(t *testing.T) {
+	fc, err := fault.Parse("lost_response=0.3,seed=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := emulation.NewTestServer(t, emulation.WithFaults(fc))
+	dir := writeDataset(t, 1000)
+	rep, err := stage.Run(t.Context(), srv.Config(), dir, stage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Read != int64(len(stage.Files)) || rep.Written != int64(len(stage.Files)) {
+		t.Errorf("read %d written %d, want %d each", rep.Read, rep.Written, len(stage.Files))
+	}
+	if srv.Faults.Counts()[fault.LostResponse] == 0 {
+		t.Fatal("no response was lost: the test did not test resent uploads")
+	}
+	c := pipeline.NewClients(srv.Config()).S3
+	for _, f := range stage.Files {
+		want, _ := os.ReadFile(filepath.Join(dir, f.Name))
+		if got := rep.Tables[f.Key]; got.Read != int64(len(want)) || got.Written != int64(len(want)) {
+			t.Errorf("%s counted %+v, want %d bytes once", f.Key, got, len(want))
+		}
+		out, err := c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(pipeline.DefaultBucket), Key: aws.String(f.Key)})
+		if err != nil {
+			t.Fatalf("%s: %v", f.Key, err)
+		}
+		got, _ := io.ReadAll(out.Body)
+		out.Body.Close()
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: %d bytes differ from %s's %d", f.Key, len(got), f.Name, len(want))
+		}
 	}
 }

@@ -38,7 +38,7 @@ func ratingsCSV(n int) (string, []string) {
 	return b.String(), want
 }
 
-func setup(t *testing.T, srv *emulation.Server, body string) *s3.Client {
+func setup(t testing.TB, srv *emulation.Server, body string) *s3.Client {
 	t.Helper()
 	c := pipeline.NewClients(srv.Config()).S3
 	if err := stage.EnsureBucket(t.Context(), c, pipeline.DefaultBucket, "us-east-1"); err != nil {
