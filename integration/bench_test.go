@@ -4,7 +4,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/integration/orchestrate"
 )
 
 // BenchmarkE2EWorkshop runs the whole pipeline at workshop scale (100,000
@@ -13,17 +13,17 @@ import (
 // the timer.
 func BenchmarkE2EWorkshop(b *testing.B) {
 	s := settings(b, map[string]string{"PIPELINE_TARGET": "embedded", "FIXTURE_SCALE": "workshop", "PIPELINE_BUFFER_INTERVAL": "1s"})
-	warm := harness.NewRunner(s, nil, nil, io.Discard)
+	warm := orchestrate.NewRunner(s, nil, nil, io.Discard)
 	if _, err := warm.PrepareDataset(b.Context()); err != nil {
 		b.Fatal(err)
 	}
 	stageSeconds := map[string]float64{}
 	for b.Loop() {
-		e, err := harness.OpenEnv(b.Context(), s, nil)
+		e, err := orchestrate.OpenEnv(b.Context(), s, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		rep, err := harness.NewRunner(s, e, nil, io.Discard).E2E(b.Context())
+		rep, err := orchestrate.NewRunner(s, e, nil, io.Discard).E2E(b.Context())
 		e.Close()
 		if err != nil {
 			b.Fatal(err)

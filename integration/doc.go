@@ -4,5 +4,5 @@
 // MovieLens-format directory, against LocalStack (when a Docker engine
 // answers), and the real-AWS safety rules against the emulator posing as AWS.
 //
-// The harness they drive lives in integration/harness.
+// The harness they drive lives in integration/orchestrate.
 package integration

@@ -12,19 +12,19 @@ import (
 	"github.com/mldatalake/mldatalake/emulation"
 	"github.com/mldatalake/mldatalake/emulation/env"
 	"github.com/mldatalake/mldatalake/fixtures/generate"
-	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/integration/orchestrate"
 	"github.com/mldatalake/mldatalake/pipeline"
 )
 
 // settings loads the harness settings from vars alone (not the process
 // environment), with a fresh OUT_DIR.
-func settings(t testing.TB, vars map[string]string) harness.Settings {
+func settings(t testing.TB, vars map[string]string) orchestrate.Settings {
 	t.Helper()
 	m := map[string]string{"OUT_DIR": t.TempDir(), "FIXTURE_SCALE": "tiny", "PIPELINE_BUFFER_INTERVAL": "1s"}
 	for k, v := range vars {
 		m[k] = v
 	}
-	s, err := harness.Load(func(k string) string { return m[k] })
+	s, err := orchestrate.Load(func(k string) string { return m[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,14 +32,14 @@ func settings(t testing.TB, vars map[string]string) harness.Settings {
 }
 
 // runE2E opens the environment and runs the whole pipeline.
-func runE2E(t testing.TB, s harness.Settings) *harness.Report {
+func runE2E(t testing.TB, s orchestrate.Settings) *orchestrate.Report {
 	t.Helper()
-	e, err := harness.OpenEnv(t.Context(), s, nil)
+	e, err := orchestrate.OpenEnv(t.Context(), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	rep, err := harness.NewRunner(s, e, nil, io.Discard).E2E(t.Context())
+	rep, err := orchestrate.NewRunner(s, e, nil, io.Discard).E2E(t.Context())
 	if err != nil {
 		var b strings.Builder
 		rep.WriteSummary(&b)
@@ -49,7 +49,7 @@ func runE2E(t testing.TB, s harness.Settings) *harness.Report {
 }
 
 // checkReport asserts what every successful run must show.
-func checkReport(t *testing.T, s harness.Settings, rep *harness.Report) {
+func checkReport(t *testing.T, s orchestrate.Settings, rep *orchestrate.Report) {
 	t.Helper()
 	if !rep.Succeeded || rep.Verify == nil || len(rep.Verify.Failed()) > 0 {
 		t.Fatalf("run did not succeed: %s", rep.Error)
@@ -70,7 +70,7 @@ func checkReport(t *testing.T, s harness.Settings, rep *harness.Report) {
 			t.Errorf("OUT_DIR/trainingdata/%s holds %v, want one CSV", out, files)
 		}
 	}
-	var onDisk harness.Report
+	var onDisk orchestrate.Report
 	b, err := os.ReadFile(filepath.Join(s.OutDir, "report.json"))
 	if err == nil {
 		err = json.Unmarshal(b, &onDisk)
@@ -83,7 +83,7 @@ func checkReport(t *testing.T, s harness.Settings, rep *harness.Report) {
 	}
 }
 
-func writeReports(t *testing.T, s harness.Settings, rep *harness.Report) {
+func writeReports(t *testing.T, s orchestrate.Settings, rep *orchestrate.Report) {
 	t.Helper()
 	if err := rep.WriteFiles(s.OutDir); err != nil {
 		t.Fatal(err)

@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/integration/orchestrate"
 	"github.com/mldatalake/mldatalake/pipeline"
 )
 
 // outputsOf reads the three exported outputs of a run.
-func outputsOf(t *testing.T, rep *harness.Report) map[string][]byte {
+func outputsOf(t *testing.T, rep *orchestrate.Report) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, name := range []string{pipeline.RatingNew, pipeline.MoviesNew, pipeline.LinksNew} {
@@ -33,7 +33,7 @@ func sameOutputs(t *testing.T, what string, got, want map[string][]byte) {
 	}
 }
 
-func streamReport(rep *harness.Report) pipeline.TableCounts {
+func streamReport(rep *orchestrate.Report) pipeline.TableCounts {
 	for _, st := range rep.Stages {
 		if st.Stage == "stream" {
 			return st.Tables["delivered"]

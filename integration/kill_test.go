@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/integration/orchestrate"
 )
 
 // TestHelperE2EProcess is not a test: TestKilledRun runs the test binary
@@ -22,16 +22,16 @@ func TestHelperE2EProcess(t *testing.T) {
 	if os.Getenv("MLDL_HELPER_E2E") != "1" {
 		t.Skip("a helper process for TestKilledRun")
 	}
-	s, err := harness.Load(nil)
+	s, err := orchestrate.Load(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := harness.OpenEnv(t.Context(), s, nil)
+	e, err := orchestrate.OpenEnv(t.Context(), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	if _, err := harness.NewRunner(s, e, nil, os.Stdout).E2E(t.Context()); err != nil {
+	if _, err := orchestrate.NewRunner(s, e, nil, os.Stdout).E2E(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/integration/orchestrate"
 	"github.com/mldatalake/mldatalake/pipeline"
 )
 
@@ -24,17 +24,17 @@ import (
 // files of the AWS layout.
 func TestLocalStackFirehoseLayout(t *testing.T) {
 	s := settings(t, map[string]string{"PIPELINE_TARGET": "embedded", "PIPELINE_FIREHOSE_PREFIX": "firehose"})
-	e, err := harness.OpenEnv(t.Context(), s, nil)
+	e, err := orchestrate.OpenEnv(t.Context(), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	r := harness.NewRunner(s, e, nil, io.Discard)
-	for _, step := range []func(*harness.Runner) (pipeline.Report, error){
-		func(r *harness.Runner) (pipeline.Report, error) { return r.Seed(t.Context()) },
-		func(r *harness.Runner) (pipeline.Report, error) { return r.Migrate(t.Context()) },
-		func(r *harness.Runner) (pipeline.Report, error) { return r.Stage(t.Context()) },
-		func(r *harness.Runner) (pipeline.Report, error) { return r.Stream(t.Context()) },
+	r := orchestrate.NewRunner(s, e, nil, io.Discard)
+	for _, step := range []func(*orchestrate.Runner) (pipeline.Report, error){
+		func(r *orchestrate.Runner) (pipeline.Report, error) { return r.Seed(t.Context()) },
+		func(r *orchestrate.Runner) (pipeline.Report, error) { return r.Migrate(t.Context()) },
+		func(r *orchestrate.Runner) (pipeline.Report, error) { return r.Stage(t.Context()) },
+		func(r *orchestrate.Runner) (pipeline.Report, error) { return r.Stream(t.Context()) },
 	} {
 		if _, err := step(r); err != nil {
 			t.Fatal(err)

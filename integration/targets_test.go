@@ -20,7 +20,7 @@ import (
 
 	"github.com/mldatalake/mldatalake/emulation"
 	"github.com/mldatalake/mldatalake/emulation/env"
-	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/integration/orchestrate"
 	"github.com/mldatalake/mldatalake/pipeline"
 )
 
@@ -32,12 +32,12 @@ func TestDefaultTargetIsEmbedded(t *testing.T) {
 	if s.Target != env.Embedded {
 		t.Fatalf("default target %q, want embedded", s.Target)
 	}
-	e, err := harness.OpenEnv(t.Context(), s, nil)
+	e, err := orchestrate.OpenEnv(t.Context(), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	line := harness.TargetLine(s, e)
+	line := orchestrate.TargetLine(s, e)
 	if strings.Contains(line, "\n") || !strings.HasPrefix(line, "target embedded (the default") ||
 		!strings.Contains(line, "AWS emulator") || !strings.Contains(line, "MySQL") {
 		t.Errorf("target line %q: want one line saying embedded is the default and what it started", line)
@@ -136,7 +136,7 @@ func awsPosedByEmulator(t *testing.T, srv *emulation.Server) {
 func TestAWSConfigErrorsAtOnce(t *testing.T) {
 	awsPosedByEmulator(t, emulation.NewTestServer(t))
 	vars := map[string]string{"OUT_DIR": t.TempDir(), "PIPELINE_TARGET": "aws", "AWS_PROFILE": "no-such-profile"}
-	_, err := harness.LoadChecked(t.Context(), func(k string) string { return vars[k] })
+	_, err := orchestrate.LoadChecked(t.Context(), func(k string) string { return vars[k] })
 	if err == nil || !strings.Contains(err.Error(), `"no-such-profile"`) || !strings.Contains(err.Error(), "PIPELINE_FIREHOSE_ROLE_ARN") ||
 		!strings.Contains(err.Error(), "aws:role") {
 		t.Fatalf("err = %v, want one error naming the profile, PIPELINE_FIREHOSE_ROLE_ARN and aws:role", err)
@@ -149,7 +149,7 @@ func TestAWSPlanSaysWhoAndWhere(t *testing.T) {
 	awsPosedByEmulator(t, emulation.NewTestServer(t))
 	s := settings(t, map[string]string{"PIPELINE_TARGET": "aws", "AWS_PROFILE": "lake", "PIPELINE_RESOURCE_PREFIX": "mlte-"})
 	var out bytes.Buffer
-	if err := harness.Plan(t.Context(), s, &out); err != nil {
+	if err := orchestrate.Plan(t.Context(), s, &out); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"account 000000000000 as arn:aws:iam::000000000000:root, region us-east-1", "no: DynamoDB tables mlte-ratings_t",
@@ -170,7 +170,7 @@ func TestAWSDownDeletesOnlyPrefixed(t *testing.T) {
 	awsPosedByEmulator(t, srv)
 	s := settings(t, map[string]string{"PIPELINE_TARGET": "aws", "AWS_PROFILE": "lake", "PIPELINE_RESOURCE_PREFIX": "mlte-",
 		"PIPELINE_ALLOW_DESTROY": "1", "PIPELINE_FIREHOSE_ROLE_ARN": "arn:aws:iam::000000000000:role/mlte-firehose-delivery"})
-	e, err := harness.OpenEnv(t.Context(), s, nil)
+	e, err := orchestrate.OpenEnv(t.Context(), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestAWSDownDeletesOnlyPrefixed(t *testing.T) {
 		}
 	}
 	var roleOut bytes.Buffer
-	arn, err := harness.Role(ctx, s, e, &roleOut)
+	arn, err := orchestrate.Role(ctx, s, e, &roleOut)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestAWSDownDeletesOnlyPrefixed(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := harness.Down(ctx, s, e, &out); err != nil {
+	if err := orchestrate.Down(ctx, s, e, &out); err != nil {
 		t.Fatalf("down: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{"deleted    DynamoDB table             mlte-ratings_t", "deleted    DynamoDB table             mlte-awsdms_full_load_exceptions",
@@ -232,7 +232,7 @@ func TestAWSDownDeletesOnlyPrefixed(t *testing.T) {
 	}
 	// Down again: everything is not found, and that is no failure.
 	out.Reset()
-	if err := harness.Down(ctx, s, e, &out); err != nil || strings.Contains(out.String(), "deleted ") {
+	if err := orchestrate.Down(ctx, s, e, &out); err != nil || strings.Contains(out.String(), "deleted ") {
 		t.Errorf("second down: %v\n%s", err, out.String())
 	}
 }
@@ -259,7 +259,7 @@ func TestAWSDestructiveStepsRefused(t *testing.T) {
 	awsPosedByEmulator(t, srv)
 	s := settings(t, map[string]string{"PIPELINE_TARGET": "aws", "AWS_PROFILE": "lake",
 		"PIPELINE_FIREHOSE_ROLE_ARN": "arn:aws:iam::123456789012:role/firehose"})
-	e, err := harness.OpenEnv(t.Context(), s, nil)
+	e, err := orchestrate.OpenEnv(t.Context(), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,8 +268,8 @@ func TestAWSDestructiveStepsRefused(t *testing.T) {
 		t.Fatalf("target %s endpoint %q; want aws through %s", e.Target, aws.ToString(e.AWS.BaseEndpoint), srv.URL)
 	}
 
-	err = harness.Down(t.Context(), s, e, io.Discard)
-	if !errors.Is(err, harness.ErrDestroyRefused) || !strings.Contains(err.Error(), "PIPELINE_ALLOW_DESTROY=1") {
+	err = orchestrate.Down(t.Context(), s, e, io.Discard)
+	if !errors.Is(err, orchestrate.ErrDestroyRefused) || !strings.Contains(err.Error(), "PIPELINE_ALLOW_DESTROY=1") {
 		t.Errorf("down: err = %v, want a refusal naming PIPELINE_ALLOW_DESTROY=1", err)
 	}
 
@@ -286,7 +286,7 @@ func TestAWSDestructiveStepsRefused(t *testing.T) {
 	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("movies_t"), Item: keep}); err != nil {
 		t.Fatal(err)
 	}
-	r := harness.NewRunner(s, e, nil, io.Discard)
+	r := orchestrate.NewRunner(s, e, nil, io.Discard)
 	if _, err := r.Seed(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/mldatalake/mldatalake/emulation/env"
-	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/integration/orchestrate"
 )
 
 // TestUpThenStages is the laptop workflow: `up` serves the embedded target
@@ -21,7 +21,7 @@ func TestUpThenStages(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- harness.Up(ctx, upSettings, nil, pw); pw.Close() }()
+	go func() { done <- orchestrate.Up(ctx, upSettings, nil, pw); pw.Close() }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -65,7 +65,7 @@ func TestUpThenStages(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_REGION", "us-east-1")
 	s := settings(t, map[string]string{"PIPELINE_TARGET": "endpoint", "MYSQL_DSN": dsn})
-	e, err := harness.OpenEnv(t.Context(), s, nil)
+	e, err := orchestrate.OpenEnv(t.Context(), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestUpThenStages(t *testing.T) {
 	if e.Target != env.Endpoint {
 		t.Fatalf("target %s", e.Target)
 	}
-	r := harness.NewRunner(s, e, nil, io.Discard)
+	r := orchestrate.NewRunner(s, e, nil, io.Discard)
 	for _, st := range []struct {
 		name string
 		fn   func(context.Context) error

@@ -16,7 +16,7 @@ import (
 	"github.com/magefile/mage/sh"
 
 	"github.com/mldatalake/mldatalake/emulation/env"
-	"github.com/mldatalake/mldatalake/integration/harness"
+	"github.com/mldatalake/mldatalake/integration/orchestrate"
 	"github.com/mldatalake/mldatalake/pipeline"
 )
 
@@ -31,8 +31,8 @@ func logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
-func settings(ctx context.Context) (harness.Settings, error) {
-	return harness.LoadChecked(ctx, nil)
+func settings(ctx context.Context) (orchestrate.Settings, error) {
+	return orchestrate.LoadChecked(ctx, nil)
 }
 
 // interruptible returns ctx cancelled by Ctrl-C or SIGTERM.
@@ -49,17 +49,17 @@ func E2e(ctx context.Context) error {
 	return e2e(ctx, s)
 }
 
-func e2e(ctx context.Context, s harness.Settings) error {
+func e2e(ctx context.Context, s orchestrate.Settings) error {
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	log := logger()
-	e, err := harness.OpenEnv(ctx, s, log)
+	e, err := orchestrate.OpenEnv(ctx, s, log)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	fmt.Println(harness.TargetLine(s, e))
-	r := harness.NewRunner(s, e, log, os.Stdout)
+	fmt.Println(orchestrate.TargetLine(s, e))
+	r := orchestrate.NewRunner(s, e, log, os.Stdout)
 	rep, runErr := r.E2E(ctx)
 	rep.WriteSummary(os.Stdout)
 	if err := rep.WriteFiles(s.OutDir); err != nil {
@@ -77,58 +77,58 @@ func Up(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return harness.Up(ctx, s, logger(), os.Stdout)
+	return orchestrate.Up(ctx, s, logger(), os.Stdout)
 }
 
 // Down deletes what the pipeline created on a running target (guarded on real AWS), saying per resource deleted, not found or failed.
 func Down(ctx context.Context) error {
-	return withStageEnv(ctx, func(ctx context.Context, s harness.Settings, r *harness.Runner) error {
-		return harness.Down(ctx, s, r.Env, os.Stdout)
+	return withStageEnv(ctx, func(ctx context.Context, s orchestrate.Settings, r *orchestrate.Runner) error {
+		return orchestrate.Down(ctx, s, r.Env, os.Stdout)
 	})
 }
 
 // Plan prints who and where the target is, what e2e would create and delete, and the Firehose role's policies, without doing it.
 func Plan(ctx context.Context) error {
-	s, err := harness.Load(nil)
+	s, err := orchestrate.Load(nil)
 	if err != nil {
 		return err
 	}
-	return harness.Plan(ctx, s, os.Stdout)
+	return orchestrate.Plan(ctx, s, os.Stdout)
 }
 
 // Settings lists the environment variables (and config-file keys) the targets read, with their defaults.
 func Settings() {
-	fmt.Print("Settings (environment variables, or KEY=VALUE lines in $PIPELINE_CONFIG or ./pipeline.env):\n\n", harness.Help())
+	fmt.Print("Settings (environment variables, or KEY=VALUE lines in $PIPELINE_CONFIG or ./pipeline.env):\n\n", orchestrate.Help())
 }
 
 // withStageEnv opens the running environment a single stage reaches (see
-// harness.StageTarget).
-func withStageEnv(ctx context.Context, fn func(context.Context, harness.Settings, *harness.Runner) error) error {
+// orchestrate.StageTarget).
+func withStageEnv(ctx context.Context, fn func(context.Context, orchestrate.Settings, *orchestrate.Runner) error) error {
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	s, err := settings(ctx)
 	if err != nil {
 		return err
 	}
-	if s.Target, err = harness.StageTarget(s, os.Getenv); err != nil {
+	if s.Target, err = orchestrate.StageTarget(s, os.Getenv); err != nil {
 		return err
 	}
 	log := logger()
-	e, err := harness.OpenEnv(ctx, s, log)
+	e, err := orchestrate.OpenEnv(ctx, s, log)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	return fn(ctx, s, harness.NewRunner(s, e, log, os.Stdout))
+	return fn(ctx, s, orchestrate.NewRunner(s, e, log, os.Stdout))
 }
 
 // runStage runs one stage against the running environment and prints its
 // row of the summary table.
-func runStage(ctx context.Context, name string, stage func(*harness.Runner, context.Context) (pipeline.Report, error)) error {
-	return withStageEnv(ctx, func(ctx context.Context, _ harness.Settings, r *harness.Runner) error {
+func runStage(ctx context.Context, name string, stage func(*orchestrate.Runner, context.Context) (pipeline.Report, error)) error {
+	return withStageEnv(ctx, func(ctx context.Context, _ orchestrate.Settings, r *orchestrate.Runner) error {
 		rep, err := stage(r, ctx)
 		rep.Stage = name
-		harness.WriteStages(os.Stdout, rep)
+		orchestrate.WriteStages(os.Stdout, rep)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -137,26 +137,26 @@ func runStage(ctx context.Context, name string, stage func(*harness.Runner, cont
 }
 
 // Seed prepares the dataset (FIXTURE_SCALE or MOVIELENS_DIR) and loads it into the MySQL source.
-func Seed(ctx context.Context) error { return runStage(ctx, "seed", (*harness.Runner).Seed) }
+func Seed(ctx context.Context) error { return runStage(ctx, "seed", (*orchestrate.Runner).Seed) }
 
 // Migrate runs the DMS-style full load from MySQL into DynamoDB.
-func Migrate(ctx context.Context) error { return runStage(ctx, "migrate", (*harness.Runner).Migrate) }
+func Migrate(ctx context.Context) error { return runStage(ctx, "migrate", (*orchestrate.Runner).Migrate) }
 
 // Stage uploads the raw dataset files to the bucket (data/...).
-func Stage(ctx context.Context) error { return runStage(ctx, "stage", (*harness.Runner).Stage) }
+func Stage(ctx context.Context) error { return runStage(ctx, "stage", (*orchestrate.Runner).Stage) }
 
 // Stream produces the new ratings to Kinesis and waits until Firehose has delivered them to S3.
-func Stream(ctx context.Context) error { return runStage(ctx, "stream", (*harness.Runner).Stream) }
+func Stream(ctx context.Context) error { return runStage(ctx, "stream", (*orchestrate.Runner).Stream) }
 
 // Catalog crawls the stream's S3 prefix and the DynamoDB tables into the catalog.
-func Catalog(ctx context.Context) error { return runStage(ctx, "catalog", (*harness.Runner).Catalog) }
+func Catalog(ctx context.Context) error { return runStage(ctx, "catalog", (*orchestrate.Runner).Catalog) }
 
 // ETL runs the Glue job in DuckDB and writes the training CSVs to S3.
-func ETL(ctx context.Context) error { return runStage(ctx, "etl", (*harness.Runner).ETL) }
+func ETL(ctx context.Context) error { return runStage(ctx, "etl", (*orchestrate.Runner).ETL) }
 
 // Verify asserts the training CSVs in S3 and exports them to OUT_DIR/trainingdata.
 func Verify(ctx context.Context) error {
-	return withStageEnv(ctx, func(ctx context.Context, _ harness.Settings, r *harness.Runner) error {
+	return withStageEnv(ctx, func(ctx context.Context, _ orchestrate.Settings, r *orchestrate.Runner) error {
 		res, err := r.Verify(ctx)
 		if err != nil {
 			return fmt.Errorf("verify: %w", err)
@@ -189,7 +189,7 @@ func Test() error {
 
 // Bench runs the benchmarks and writes the results to bench/results.txt.
 func Bench(ctx context.Context) error {
-	return harness.Bench(ctx, "bench/results.txt", os.Stdout)
+	return orchestrate.Bench(ctx, "bench/results.txt", os.Stdout)
 }
 
 // Localstack runs the pipeline on LocalStack 4.14 and MySQL 8 in Docker.
@@ -199,12 +199,12 @@ type Localstack mg.Namespace
 func (Localstack) Up(ctx context.Context) error {
 	ctx, stop := interruptible(ctx)
 	defer stop()
-	return harness.ComposeUp(ctx, os.Stdout)
+	return orchestrate.ComposeUp(ctx, os.Stdout)
 }
 
 // E2e runs the whole pipeline on LocalStack and MySQL containers that testcontainers-go starts and removes.
 func (Localstack) E2e(ctx context.Context) error {
-	s, err := harness.LoadChecked(ctx, func(k string) string {
+	s, err := orchestrate.LoadChecked(ctx, func(k string) string {
 		if k == env.TargetEnvVar {
 			return string(env.LocalStack)
 		}
@@ -218,7 +218,7 @@ func (Localstack) E2e(ctx context.Context) error {
 
 // Down stops and removes what localstack:up started; it stops nothing compose did not start.
 func (Localstack) Down(ctx context.Context) error {
-	return harness.ComposeDown(ctx, os.Stdout)
+	return orchestrate.ComposeDown(ctx, os.Stdout)
 }
 
 // AWS holds the steps only real AWS needs.
@@ -226,19 +226,19 @@ type AWS mg.Namespace
 
 // Role creates the IAM role Firehose assumes (PIPELINE_RESOURCE_PREFIX + firehose-delivery), scoped to the stream and the bucket, and prints its ARN.
 func (AWS) Role(ctx context.Context) error {
-	s, err := harness.Load(nil)
+	s, err := orchestrate.Load(nil)
 	if err != nil {
 		return err
 	}
 	if s.Target != env.AWS && s.Target != env.Endpoint {
 		return fmt.Errorf("aws:role makes a role on a running target: PIPELINE_TARGET=aws (or endpoint), not %s", s.Target)
 	}
-	e, err := harness.OpenEnv(ctx, s, logger())
+	e, err := orchestrate.OpenEnv(ctx, s, logger())
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	fmt.Println(harness.TargetLine(s, e))
-	_, err = harness.Role(ctx, s, e, os.Stdout)
+	fmt.Println(orchestrate.TargetLine(s, e))
+	_, err = orchestrate.Role(ctx, s, e, os.Stdout)
 	return err
 }

@@ -229,7 +229,7 @@ func tinyRatings() [][]any {
 }
 
 func (e *env) options(mode migrate.PrepMode) migrate.Options {
-	return migrate.Options{MappingPath: "testdata/table-mappings.json", PrepMode: mode, Names: e.names, TaskName: e.task, Workers: 4}
+	return migrate.Options{MappingPath: "testdata/mapping-features.json", PrepMode: mode, Names: e.names, TaskName: e.task, Workers: 4}
 }
 
 func ddbClient(cfg aws.Config) *dynamodb.Client { return pipeline.NewClients(cfg).DynamoDB }

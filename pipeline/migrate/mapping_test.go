@@ -8,8 +8,8 @@ import (
 	"github.com/mldatalake/mldatalake/pipeline/migrate"
 )
 
-func TestLoadMappingWorkshop(t *testing.T) {
-	m, err := migrate.LoadMapping("testdata/table-mappings.json")
+func TestLoadMappingFeatures(t *testing.T) {
+	m, err := migrate.LoadMapping("testdata/mapping-features.json")
 	if err != nil {
 		t.Fatal(err)
 	}

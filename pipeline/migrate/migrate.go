@@ -36,7 +36,7 @@ const (
 // Options configure Run.
 type Options struct {
 	// MappingPath is a DMS table-mapping file; Mapping is one already
-	// parsed. Exactly one must be set.
+	// parsed. At most one may be set; neither means WorkshopMapping.
 	MappingPath string
 	Mapping     *Mapping
 	// PrepMode is TargetTablePrepMode; empty means DropAndCreate.
@@ -282,7 +282,9 @@ func (opts Options) resolve() (Options, *Mapping, error) {
 			return o, nil, fmt.Errorf("migrate: %w", err)
 		}
 	default:
-		return o, nil, errors.New("migrate: no table mapping: set Options.MappingPath or Options.Mapping")
+		if m, err = WorkshopMapping(); err != nil {
+			return o, nil, err
+		}
 	}
 	n := o.Names.WithDefaults()
 	renames := map[string]string{}

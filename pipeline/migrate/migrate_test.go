@@ -513,7 +513,6 @@ func TestRunBadInput(t *testing.T) {
 		opts func(*migrate.Options)
 		want string
 	}{
-		{"no mapping", e.dsn, func(o *migrate.Options) { o.MappingPath = "" }, "no table mapping"},
 		{"mapping twice", e.dsn, func(o *migrate.Options) { o.Mapping = &migrate.Mapping{} }, "not both"},
 		{"missing mapping file", e.dsn, func(o *migrate.Options) { o.MappingPath = "testdata/missing.json" }, "missing.json"},
 		{"bad prep mode", e.dsn, func(o *migrate.Options) { o.PrepMode = "TRUNCATE" }, `"TRUNCATE"`},
@@ -529,6 +528,27 @@ func TestRunBadInput(t *testing.T) {
 				t.Errorf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRunWorkshopMappingByDefault: without a mapping, Run loads with the
+// workshop's, whose attributes are all strings.
+func TestRunWorkshopMappingByDefault(t *testing.T) {
+	e := newEnv(t, sources(t)[0])
+	cfg := targets()[0].start(t)
+	opts := e.options("")
+	opts.MappingPath = ""
+	if _, err := migrate.Run(t.Context(), cfg, e.dsn, opts); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ddbClient(cfg).DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(e.names.MoviesTable)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range out.Table.AttributeDefinitions {
+		if d.AttributeType != types.ScalarAttributeTypeS {
+			t.Errorf("key attribute %s is %s; the workshop's mapping makes every attribute a string", aws.ToString(d.AttributeName), d.AttributeType)
+		}
 	}
 }
 

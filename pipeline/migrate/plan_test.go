@@ -3,7 +3,6 @@ package migrate_test
 import (
 	"database/sql"
 	"errors"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -29,7 +28,7 @@ func movielensTables(schema string) []migrate.Table {
 
 func workshopPlans(t *testing.T) map[string]*migrate.TablePlan {
 	t.Helper()
-	m, err := migrate.LoadMapping("testdata/table-mappings.json")
+	m, err := migrate.LoadMapping("testdata/mapping-features.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,15 +337,11 @@ func TestPlanLoadOrder(t *testing.T) {
 	}
 }
 
-// TestFixturesMapping checks the repository's own table mapping
-// (fixtures/dms/table-mappings.json, read as a file) against the source
-// tables as the fixtures' loader declares them, when the file exists.
-func TestFixturesMapping(t *testing.T) {
-	const path = "../../fixtures/dms/table-mappings.json"
-	m, err := migrate.LoadMapping(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("%s does not exist yet", path)
-	}
+// TestWorkshopMapping checks the workshop's table mapping, read as the file
+// a user would pass with PIPELINE_MAPPING, against the source tables as the
+// fixtures' loader declares them.
+func TestWorkshopMapping(t *testing.T) {
+	m, err := migrate.LoadMapping("table-mappings.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,4 +5,4 @@
 // to OUT_DIR and writes a summary, a JSON report and a JUnit file.
 //
 // The mage targets in magefiles/ are thin wrappers around this package.
-package harness
+package orchestrate

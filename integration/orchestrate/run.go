@@ -1,4 +1,4 @@
-package harness
+package orchestrate
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/mldatalake/mldatalake/emulation/env"
-	"github.com/mldatalake/mldatalake/fixtures/dms"
 	"github.com/mldatalake/mldatalake/fixtures/movielens"
 	"github.com/mldatalake/mldatalake/fixtures/sqlsource"
 	"github.com/mldatalake/mldatalake/pipeline"
@@ -168,15 +167,7 @@ func (r *Runner) Migrate(ctx context.Context) (pipeline.Report, error) {
 		opts.PrepMode = migrate.DoNothing
 		r.Log.Warn("loading into existing tables (DO_NOTHING)", "stage", "migrate", "reason", err.Error())
 	}
-	if s.Mapping != "" {
-		opts.MappingPath = s.Mapping
-	} else {
-		m, err := migrate.ParseMapping(dms.TableMappings)
-		if err != nil {
-			return pipeline.Report{Stage: "migrate"}, fmt.Errorf("migrate: the workshop's table mappings: %w", err)
-		}
-		opts.Mapping = m
-	}
+	opts.MappingPath = s.Mapping // empty: the workshop's
 	rep, err := migrate.Run(ctx, r.Env.AWS, r.Env.MySQLDSN, opts)
 	r.progress.Done()
 	if err != nil {
