@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/mldatalake/mldatalake/emulation"
@@ -164,6 +167,31 @@ func TestS3OnDisk(t *testing.T) {
 	b, err := readFile(dir + "/buckets/lake/ml/out.csv")
 	if err != nil || string(b) != "a,b\n" {
 		t.Errorf("object on disk: %q, %v; want %q", b, err, "a,b\n")
+	}
+
+	// Deleting every object, one by one and in batches, leaves no folder
+	// behind: the bucket is empty and can be deleted.
+	for _, k := range []string{"ml/trainingdata/rating_new/part-0.csv", "ml/trainingdata/_SUCCESS", "data/ratings/ratings.csv"} {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("lake"), Key: aws.String(k), Body: strings.NewReader("x\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("lake"), Key: aws.String("ml/out.csv")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("lake")}); apiCode(err) != "BucketNotEmpty" {
+		t.Errorf("DeleteBucket with objects: %v, want BucketNotEmpty", err)
+	}
+	if _, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("lake"), Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{
+		{Key: aws.String("ml/trainingdata/rating_new/part-0.csv")}, {Key: aws.String("ml/trainingdata/_SUCCESS")}, {Key: aws.String("data/ratings/ratings.csv")},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir + "/buckets/lake/ml"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("folder buckets/lake/ml after its last object was deleted: %v", err)
+	}
+	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("lake")}); err != nil {
+		t.Errorf("DeleteBucket of an emptied bucket: %v", err)
 	}
 }
 

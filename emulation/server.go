@@ -24,6 +24,9 @@ import (
 	"github.com/mldatalake/mldatalake/emulation/sts"
 )
 
+// shutdownGrace is how long Close lets requests under way finish.
+const shutdownGrace = 500 * time.Millisecond
+
 // DefaultRegion is the region the emulator reports and Config uses.
 const DefaultRegion = "us-east-1"
 
@@ -160,7 +163,11 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
 		if s.http != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			// Requests under way get a moment to finish. Shutdown also
+			// waits up to 5 s for connections a client opened and never
+			// used (net/http counts them as active while they are new),
+			// which would hold every process exit: those are closed.
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			defer cancel()
 			if err := s.http.Shutdown(ctx); err != nil {
 				errs = append(errs, s.http.Close())

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
+	"path/filepath"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -56,7 +59,7 @@ func New(opts ...Option) (*Service, error) {
 		if err != nil {
 			return nil, fmt.Errorf("s3 dir %s: %w", c.dir, err)
 		}
-		backend = b
+		backend = dirBackend{Backend: b, dir: c.dir}
 	} else {
 		backend = s3mem.New(s3mem.WithTimeSource(clock(c.now)))
 	}
@@ -89,3 +92,63 @@ func (s *Service) PutObject(_ context.Context, bucket, key string, body []byte) 
 
 // ErrNoSuchBucket is returned by PutObject for a missing bucket.
 var ErrNoSuchBucket = fmt.Errorf("no such bucket")
+
+// dirBackend is the on-disk backend with S3's semantics for folders: a key
+// "a/b/c" is a file in folders a/b that exist only for it, so deleting the
+// last object under a folder removes the folder, and a bucket whose objects
+// are all deleted is empty (gofakes3's backend leaves the folders, and then
+// refuses DeleteBucket with BucketNotEmpty).
+type dirBackend struct {
+	gofakes3.Backend
+	dir string
+}
+
+func (b dirBackend) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+	res, err := b.Backend.DeleteObject(bucket, key)
+	if err == nil {
+		b.prune(bucket, path.Dir(key))
+	}
+	return res, err
+}
+
+func (b dirBackend) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+	res, err := b.Backend.DeleteMulti(bucket, keys...)
+	for _, d := range res.Deleted {
+		b.prune(bucket, path.Dir(d.Key))
+	}
+	return res, err
+}
+
+func (b dirBackend) DeleteBucket(bucket string) error {
+	// Folders an earlier version left behind do not make a bucket full.
+	for _, root := range []string{"buckets", "metadata"} {
+		base := filepath.Join(b.dir, root, bucket)
+		var dirs []string
+		_ = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() && p != base {
+				dirs = append(dirs, p)
+			}
+			return nil
+		})
+		for i := len(dirs) - 1; i >= 0; i-- {
+			_ = os.Remove(dirs[i]) // fails, as it should, on a folder with files
+		}
+	}
+	return b.Backend.DeleteBucket(bucket)
+}
+
+// prune removes the now empty folders of folder (a key's parent) in bucket,
+// deepest first, up to the bucket itself, in the objects' tree and in the
+// metadata's.
+func (b dirBackend) prune(bucket, folder string) {
+	if folder == "." || folder == "/" || folder == "" {
+		return
+	}
+	for _, root := range []string{"buckets", "metadata"} {
+		for f := folder; f != "." && f != "/" && f != ""; f = path.Dir(f) {
+			if err := os.Remove(filepath.Join(b.dir, root, bucket, filepath.FromSlash(f))); err != nil {
+				break // not empty, or not there
+			}
+		}
+	}
+}

@@ -26,7 +26,8 @@ func (s Settings) preparedDir() string { return filepath.Join(s.OutDir, "dataset
 
 // PrepareDataset generates the dataset (or takes MOVIELENS_DIR), validates
 // and splits it into OUT_DIR/dataset, with the rejected rows in
-// OUT_DIR/rejects/source.csv.
+// OUT_DIR/rejects/source.csv. On error the Dataset, when not nil, holds
+// what preparing counted.
 func (r *Runner) PrepareDataset(ctx context.Context) (*Dataset, error) {
 	s := r.Settings
 	ds := &Dataset{Source: s.MovieLensDir}
@@ -44,7 +45,7 @@ func (r *Runner) PrepareDataset(ctx context.Context) (*Dataset, error) {
 			if err := os.RemoveAll(ds.Source); err != nil {
 				return nil, err
 			}
-			if _, err := generate.Generate(ctx, ds.Source, scale, generate.WithSeed(s.Seed), generate.WithLogger(r.Log)); err != nil {
+			if _, err := generate.Generate(ctx, ds.Source, scale, generate.WithSeed(s.Seed), generate.WithLogger(r.StageLog)); err != nil {
 				return nil, fmt.Errorf("generate %s dataset: %w", scale.Name, err)
 			}
 			if err := os.WriteFile(filepath.Join(ds.Source, ".complete"), nil, 0o644); err != nil {
@@ -60,10 +61,10 @@ func (r *Runner) PrepareDataset(ctx context.Context) (*Dataset, error) {
 		return nil, err
 	}
 	p, err := movielens.Prepare(ctx, ds.Source, s.preparedDir(),
-		movielens.WithThreshold(s.MaxRejects), movielens.WithRejectsPath(rejects), movielens.WithLogger(r.Log))
+		movielens.WithThreshold(s.MaxRejects), movielens.WithRejectsPath(rejects), movielens.WithLogger(r.StageLog))
+	ds.Prepared = p // its counts, even when it failed
 	if err != nil {
-		return nil, fmt.Errorf("prepare dataset %s: %w", ds.Name, err)
+		return ds, fmt.Errorf("prepare dataset %s: %w", ds.Name, err)
 	}
-	ds.Prepared = p
 	return ds, nil
 }

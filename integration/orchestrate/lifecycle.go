@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,8 +27,10 @@ import (
 )
 
 // Up brings the environment up and leaves it for inspection: on the embedded
-// target it serves in the foreground until ctx ends; on localstack it runs
-// `docker compose up`; on endpoint and aws there is nothing to start.
+// target it serves in the foreground until ctx ends, starting fresh every
+// time (S3's files of an earlier up and its run's records are removed, as
+// the in-memory services start empty); on localstack it runs `docker compose
+// up`; on endpoint and aws there is nothing to start.
 func Up(ctx context.Context, s Settings, log *slog.Logger, out io.Writer) error {
 	target := s.Target
 	if target == env.Auto {
@@ -44,9 +47,24 @@ func Up(ctx context.Context, s Settings, log *slog.Logger, out io.Writer) error 
 		fmt.Fprintf(out, "target %s: nothing to start; the stages reach what is already there\n", target)
 		return nil
 	}
+	// Everything starts fresh: DynamoDB, Kinesis and the embedded MySQL live
+	// in this process's memory, so S3's files and the record of a run
+	// against an earlier `up` would be all that is left of it.
+	var cleared []string
+	for _, p := range []string{filepath.Join(s.OutDir, "s3"), s.manifestPath(), s.stagesDir()} {
+		if _, err := os.Stat(p); err == nil {
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("start fresh: %w", err)
+			}
+			cleared = append(cleared, p)
+		}
+	}
+	if len(cleared) > 0 {
+		fmt.Fprintf(out, "starting fresh: removed what an earlier up left (%s); run seed first\n", strings.Join(cleared, ", "))
+	}
 	e, err := env.Open(ctx, env.Embedded, env.WithLogger(log), env.WithFaults(s.Faults),
 		env.WithListen(s.UpAWSAddr, s.UpMySQLAddr), env.WithMySQLDSN(s.MySQLDSN),
-		env.WithS3Dir(s.OutDir+"/s3"))
+		env.WithS3Dir(filepath.Join(s.OutDir, "s3")))
 	if err != nil {
 		return err
 	}

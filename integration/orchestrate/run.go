@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -26,19 +27,40 @@ import (
 	"github.com/mldatalake/mldatalake/pipeline/verify"
 )
 
+// StageNames are the pipeline's steps in order.
+var StageNames = []string{"seed", "migrate", "stage", "stream", "catalog", "etl", "verify"}
+
+// needs says which stages must have run (in this run) before each one.
+var needs = map[string][]string{
+	"migrate": {"seed"},
+	"stage":   {"seed"},
+	"stream":  {"stage"},
+	"catalog": {"migrate", "stream"},
+	"etl":     {"catalog"},
+	"verify":  {"migrate", "stream", "etl"},
+}
+
 // Runner runs the pipeline's steps against one environment with one set of
-// settings. Each step also saves its report under OUT_DIR/stages, so steps
-// run one by one (the single-stage targets) reconcile like a full run.
+// settings. seed starts a run: it gives it an id and writes the run manifest
+// OUT_DIR/run.json; every later step checks the manifest against its
+// settings and the reports of the steps it needs (OUT_DIR/stages/*.json, of
+// the same run), so that steps run one at a time (the single-stage targets)
+// reconcile like a full run and never mix two runs.
 type Runner struct {
 	Settings Settings
 	Env      *env.Env
+	// Log is the orchestrator's logger; the stages get StageLog.
 	Log      *slog.Logger
-	// Out receives progress for people; nil discards.
+	StageLog *slog.Logger
+	// Out receives the run's lines for people; nil discards.
 	Out      io.Writer
 	progress *Progress
+	run      Manifest // the run's manifest, once seed or a check read it
 }
 
-// NewRunner returns a Runner for an environment already open.
+// NewRunner returns a Runner for an environment already open. The stages
+// log at the settings' level (PIPELINE_LOG): warnings and errors only by
+// default, everything at debug.
 func NewRunner(s Settings, e *env.Env, log *slog.Logger, out io.Writer) *Runner {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -46,8 +68,28 @@ func NewRunner(s Settings, e *env.Env, log *slog.Logger, out io.Writer) *Runner 
 	if out == nil {
 		out = io.Discard
 	}
-	return &Runner{Settings: s, Env: e, Log: log, Out: out, progress: NewProgress(out)}
+	stageLog := log
+	if s.LogLevel > slog.LevelDebug {
+		stageLog = slog.New(minLevel{log.Handler(), slog.LevelWarn})
+	}
+	return &Runner{Settings: s, Env: e, Log: log, StageLog: stageLog, Out: out, progress: NewProgress(out)}
 }
+
+// minLevel passes on records of at least min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(a), h.min}
+}
+
+func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }
 
 // TargetLine says in one line which target a run uses and what it reached.
 func TargetLine(s Settings, e *env.Env) string {
@@ -65,63 +107,93 @@ func OpenEnv(ctx context.Context, s Settings, log *slog.Logger) (*env.Env, error
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts := []env.Option{env.WithLogger(log), env.WithFaults(s.Faults)}
-	if s.MySQLDSN != "" {
-		opts = append(opts, env.WithMySQLDSN(s.MySQLDSN))
+	opts := []env.Option{env.WithLogger(log), env.WithFaults(s.Faults), env.WithMySQLDSN(s.MySQLDSN), env.WithProfile(s.Profile)}
+	e, err := env.Open(ctx, s.Target, opts...)
+	if err != nil && s.Target == env.Endpoint {
+		err = fmt.Errorf("%w (PIPELINE_TARGET=endpoint from %s)", err, s.Source("PIPELINE_TARGET"))
 	}
-	if s.Profile != "" {
-		opts = append(opts, env.WithProfile(s.Profile))
-	}
-	return env.Open(ctx, s.Target, opts...)
+	return e, err
 }
 
-func (r *Runner) stagesDir() string { return filepath.Join(r.Settings.OutDir, "stages") }
+func (s Settings) stagesDir() string   { return filepath.Join(s.OutDir, "stages") }
+func (s Settings) catalogPath() string { return filepath.Join(s.OutDir, "catalog.duckdb") }
+
+// savedStage is a stage's report as kept under OUT_DIR/stages.
+type savedStage struct {
+	RunID  string          `json:"run_id"`
+	Report pipeline.Report `json:"report"`
+}
 
 func (r *Runner) save(rep pipeline.Report) error {
-	if err := os.MkdirAll(r.stagesDir(), 0o755); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(rep, "", "  ")
+	b, err := json.MarshalIndent(savedStage{RunID: r.run.RunID, Report: rep}, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(r.stagesDir(), rep.Stage+".json"), b, 0o644)
+	return writeFileAtomic(filepath.Join(r.Settings.stagesDir(), rep.Stage+".json"), b)
 }
 
-func (r *Runner) load(stage string) (pipeline.Report, bool) {
-	var rep pipeline.Report
-	b, err := os.ReadFile(filepath.Join(r.stagesDir(), stage+".json"))
-	if err != nil || json.Unmarshal(b, &rep) != nil {
-		return rep, false
+// load reads a stage's saved report strictly: missing, or of another run,
+// is an error that says to run that stage first.
+func (r *Runner) load(stage string) (pipeline.Report, error) {
+	path := filepath.Join(r.Settings.stagesDir(), stage+".json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return pipeline.Report{}, fmt.Errorf("run %s first: it has not succeeded in run %s (%s does not exist)", stage, r.run.RunID, path)
 	}
-	return rep, true
-}
-
-// dataset returns the prepared dataset under OUT_DIR, preparing it when absent.
-func (r *Runner) dataset(ctx context.Context) (string, error) {
-	dir := r.Settings.preparedDir()
-	if _, err := os.Stat(filepath.Join(dir, "ratings-partial-load.csv")); err == nil {
-		return dir, nil
-	}
-	ds, err := r.PrepareDataset(ctx)
 	if err != nil {
-		return "", err
+		return pipeline.Report{}, fmt.Errorf("read the %s report: %w", stage, err)
 	}
-	return ds.Prepared.Dir, nil
+	var s savedStage
+	if err := json.Unmarshal(b, &s); err != nil {
+		return pipeline.Report{}, fmt.Errorf("the %s report %s: %w", stage, path, err)
+	}
+	if s.RunID != r.run.RunID {
+		return pipeline.Report{}, fmt.Errorf("run %s first: %s is from run %s, not this run %s", stage, path, s.RunID, r.run.RunID)
+	}
+	return s.Report, nil
 }
 
-// Seed prepares the dataset and loads it into the MySQL source.
-func (r *Runner) Seed(ctx context.Context) (pipeline.Report, error) {
+// begin checks that stage may run: the run manifest matches the settings
+// and the stages it needs have run in this run.
+func (r *Runner) begin(stage string) error {
+	want := r.Settings.manifest(string(r.Env.Target))
+	m, err := checkManifest(r.Settings.manifestPath(), want)
+	if err != nil {
+		return err
+	}
+	r.run = m
+	for _, need := range needs[stage] {
+		if _, err := r.load(need); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RunID is the id of the run the Runner works on, once seed started it or a
+// stage checked it.
+func (r *Runner) RunID() string { return r.run.RunID }
+
+// Seed starts a run: a new run id and manifest, the previous run's training
+// data moved aside and its stage reports removed; then it prepares the
+// dataset and loads it into the MySQL source.
+func (r *Runner) Seed(ctx context.Context) (rep pipeline.Report, err error) {
 	start := time.Now()
-	rep := pipeline.Report{Stage: "seed", Tables: map[string]pipeline.TableCounts{}}
-	ds, err := r.PrepareDataset(ctx)
-	if err != nil {
+	rep = pipeline.Report{Stage: "seed", Tables: map[string]pipeline.TableCounts{}}
+	defer func() { rep.Duration = time.Since(start) }()
+	if err := r.startRun(start); err != nil {
 		return rep, err
 	}
-	for name, c := range ds.Prepared.Files {
-		rep.Read += int64(c.Read)
-		rep.Rejected += int64(c.Rejected)
-		rep.Tables[name] = pipeline.TableCounts{Read: int64(c.Read), Written: int64(c.Written), Rejected: int64(c.Rejected)}
+	ds, err := r.PrepareDataset(ctx)
+	if ds != nil && ds.Prepared != nil {
+		for name, c := range ds.Prepared.Files {
+			rep.Read += int64(c.Read)
+			rep.Rejected += int64(c.Rejected)
+			rep.Tables[name] = pipeline.TableCounts{Read: int64(c.Read), Written: int64(c.Written), Rejected: int64(c.Rejected)}
+		}
+	}
+	if err != nil {
+		return rep, err
 	}
 	// Prepare already rejected what it could see; rows the load itself
 	// refuses (a key the server holds twice) go to rejects/load.csv.
@@ -129,47 +201,76 @@ func (r *Runner) Seed(ctx context.Context) (pipeline.Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	sp := r.progress.Start("seed", "rows")
 	lr, err := sqlsource.Load(ctx, r.Env.MySQLDSN, ds.Prepared.Dir,
 		sqlsource.WithSchema(r.Settings.Names.SourceSchema), sqlsource.WithThreshold(r.Settings.MaxRejects),
-		sqlsource.WithRejects(loadRejects), sqlsource.WithLogger(r.Log),
+		sqlsource.WithRejects(loadRejects), sqlsource.WithLogger(r.StageLog),
 		sqlsource.WithProgress(func(table string, rows int) {
-			r.progress.Update("seed", table+" rows", int64(rows), int64(ds.Prepared.Files[table+".csv"].Written))
+			sp.Update(table, int64(rows), int64(ds.Prepared.Files[table+".csv"].Written))
 		}))
-	r.progress.Done()
+	sp.Finish()
 	if cerr := loadRejects.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
+	if lr != nil {
+		for _, t := range lr.Tables {
+			rep.Written += int64(lr.Rows(t.Table))
+		}
+		rep.Rejected += int64(lr.Rejected)
+	}
 	if err != nil {
-		return rep, fmt.Errorf("seed: load %s into MySQL: %w", ds.Prepared.Dir, err)
+		return rep, fmt.Errorf("load %s into MySQL: %w", ds.Prepared.Dir, err)
 	}
-	for _, t := range lr.Tables {
-		rep.Written += int64(lr.Rows(t.Table))
-	}
-	rep.Rejected += int64(lr.Rejected)
 	rep.Duration = time.Since(start)
-	r.Log.Info("seeded", "stage", "seed", "dataset", ds.Name, "rows", rep.Written, "rejected", rep.Rejected)
 	return rep, r.save(rep)
+}
+
+// startRun gives the run a new id and manifest. What an earlier run left
+// that could pass for this run's (stage reports, published training data)
+// is removed or moved aside first.
+func (r *Runner) startRun(now time.Time) error {
+	s := r.Settings
+	if err := os.RemoveAll(s.stagesDir()); err != nil {
+		return fmt.Errorf("remove the earlier run's stage reports: %w", err)
+	}
+	if err := unpublish(s.OutDir); err != nil {
+		return err
+	}
+	m := s.manifest(string(r.Env.Target))
+	m.RunID, m.Started = newRunID(now), now.UTC()
+	if err := writeManifest(s.manifestPath(), m); err != nil {
+		return fmt.Errorf("write the run manifest: %w", err)
+	}
+	r.run = m
+	return nil
 }
 
 // Migrate runs the DMS-style full load.
 func (r *Runner) Migrate(ctx context.Context) (pipeline.Report, error) {
+	if err := r.begin("migrate"); err != nil {
+		return pipeline.Report{Stage: "migrate"}, err
+	}
 	s := r.Settings
-	// The seed's counts, when it ran, give the bars their totals.
-	seed, _ := r.load("seed")
+	seed, err := r.load("seed")
+	if err != nil {
+		return pipeline.Report{Stage: "migrate"}, err
+	}
+	// The seed's counts give the bars their totals.
 	totals := map[string]int64{}
 	for table, file := range map[string]string{s.Names.RatingsTable: "ratings.csv", s.Names.MoviesTable: "movies.csv",
 		s.Names.LinksTable: "links.csv", s.Names.TagsTable: "tags.csv"} {
 		totals[table] = seed.Tables[file].Written
 	}
-	opts := migrate.Options{Names: s.Names, Logger: r.Log, PrepMode: migrate.DropAndCreate, Guard: s.TableGuard(r.Env.Target),
-		Progress: func(p migrate.Progress) { r.progress.Update("migrate", p.Table+" rows", p.Read, totals[p.Table]) }}
+	sp := r.progress.Start("migrate", "rows")
+	opts := migrate.Options{Names: s.Names, Logger: r.StageLog, PrepMode: migrate.DropAndCreate, Guard: s.TableGuard(r.Env.Target),
+		MappingPath: s.Mapping, // empty: the workshop's
+		Progress:    func(p migrate.Progress) { sp.Update(p.Table, p.Read, totals[p.Table]) }}
 	if err := s.CheckDestroy(r.Env.Target, "migrate's DROP_AND_CREATE"); err != nil {
 		opts.PrepMode = migrate.DoNothing
 		r.Log.Warn("loading into existing tables (DO_NOTHING)", "stage", "migrate", "reason", err.Error())
 	}
-	opts.MappingPath = s.Mapping // empty: the workshop's
 	rep, err := migrate.Run(ctx, r.Env.AWS, r.Env.MySQLDSN, opts)
-	r.progress.Done()
+	sp.Finish()
 	if err != nil {
 		return rep, err
 	}
@@ -178,11 +279,10 @@ func (r *Runner) Migrate(ctx context.Context) (pipeline.Report, error) {
 
 // Stage uploads the prepared dataset's files to the bucket.
 func (r *Runner) Stage(ctx context.Context) (pipeline.Report, error) {
-	dir, err := r.dataset(ctx)
-	if err != nil {
+	if err := r.begin("stage"); err != nil {
 		return pipeline.Report{Stage: "stage"}, err
 	}
-	rep, err := stage.Run(ctx, r.Env.AWS, dir, stage.Options{Names: r.Settings.Names, Logger: r.Log})
+	rep, err := stage.Run(ctx, r.Env.AWS, r.Settings.preparedDir(), stage.Options{Names: r.Settings.Names, Logger: r.StageLog})
 	if err != nil {
 		return rep, err
 	}
@@ -193,9 +293,12 @@ func (r *Runner) Stage(ctx context.Context) (pipeline.Report, error) {
 // earlier run left under the Firehose prefix are deleted first where
 // destroying is allowed, so the ETL reads this run's records only.
 func (r *Runner) Stream(ctx context.Context) (pipeline.Report, error) {
+	if err := r.begin("stream"); err != nil {
+		return pipeline.Report{Stage: "stream"}, err
+	}
 	s := r.Settings
 	if err := s.CheckDestroy(r.Env.Target, "clearing the Firehose prefix"); err == nil {
-		if err := deletePrefix(ctx, r.Env.AWS, s.Names.Bucket, s.Names.FirehosePrefix); err != nil {
+		if _, err := pipeline.DeletePrefix(ctx, pipeline.NewClients(r.Env.AWS).S3, s.Names.Bucket, s.Names.FirehosePrefix); err != nil {
 			return pipeline.Report{Stage: "stream"}, err
 		}
 	} else {
@@ -210,34 +313,32 @@ func (r *Runner) Stream(ctx context.Context) (pipeline.Report, error) {
 		return pipeline.Report{Stage: "stream"}, err
 	}
 	defer f.Close()
+	sp := r.progress.Start("stream", "records")
 	opts := stream.Options{Names: s.Names, Shards: s.Shards, RoleARN: s.FirehoseRoleARN, BufferInterval: s.BufferInterval,
-		Rejects: csv.NewWriter(f), Logger: r.Log,
+		Rejects: csv.NewWriter(f), Logger: r.StageLog,
 		Progress: func(produced, delivered int64) {
-			if delivered == 0 {
-				r.progress.Update("stream", "records produced", produced, 0)
-			} else {
-				r.progress.Update("stream", "records delivered", delivered, produced)
+			sp.Update("produced", produced, 0)
+			if delivered > 0 {
+				sp.Update("delivered", delivered, produced)
 			}
 		}}
 	if s.BufferInterval == 0 {
 		opts.BufferInterval = time.Nanosecond // Firehose's 0 s: deliver at once
 	}
 	rep, err := stream.Run(ctx, r.Env.AWS, opts)
-	r.progress.Done()
+	sp.Finish()
 	if err != nil {
 		return rep, err
 	}
 	return rep, r.save(rep)
 }
 
-func (s Settings) catalogPath() string { return filepath.Join(s.OutDir, "catalog.duckdb") }
-
 // Catalog crawls the stream's prefix and the DynamoDB tables.
 func (r *Runner) Catalog(ctx context.Context) (pipeline.Report, error) {
-	if err := os.MkdirAll(r.Settings.OutDir, 0o755); err != nil {
+	if err := r.begin("catalog"); err != nil {
 		return pipeline.Report{Stage: "catalog"}, err
 	}
-	rep, err := catalog.Run(ctx, r.Env.AWS, catalog.Options{Names: r.Settings.Names, CatalogPath: r.Settings.catalogPath(), Logger: r.Log})
+	rep, err := catalog.Run(ctx, r.Env.AWS, catalog.Options{Names: r.Settings.Names, CatalogPath: r.Settings.catalogPath(), Logger: r.StageLog})
 	if err != nil {
 		return rep, err
 	}
@@ -247,48 +348,52 @@ func (r *Runner) Catalog(ctx context.Context) (pipeline.Report, error) {
 // ETL runs the Glue job. Existing outputs are replaced where destroying is
 // allowed; otherwise the job fails when they exist, as Spark's default does.
 func (r *Runner) ETL(ctx context.Context) (pipeline.Report, error) {
+	if err := r.begin("etl"); err != nil {
+		return pipeline.Report{Stage: "etl"}, err
+	}
 	mode := etl.Overwrite
 	if err := r.Settings.CheckDestroy(r.Env.Target, "replacing the training data"); err != nil {
 		mode = etl.ErrorIfExists
 	}
 	rep, err := etl.Run(ctx, r.Env.AWS, etl.Options{Names: r.Settings.Names, CatalogPath: r.Settings.catalogPath(), Mode: mode,
-		MemoryLimit: r.Settings.ETLMemoryLimit, Logger: r.Log})
+		MemoryLimit: r.Settings.ETLMemoryLimit, Logger: r.StageLog})
 	if err != nil {
 		return rep, err
 	}
 	return rep, r.save(rep)
 }
 
-// Verify asserts the outputs, reconciling with the saved stage reports and
-// comparing contents with what the Glue job computes from the prepared dataset.
+// Verify asserts the outputs, reconciling with this run's stage reports and
+// comparing contents with what the Glue job computes from the prepared
+// dataset.
 func (r *Runner) Verify(ctx context.Context) (*verify.Result, error) {
+	if err := r.begin("verify"); err != nil {
+		return nil, err
+	}
 	s := r.Settings
-	opts := verify.Options{Names: s.Names}
-	if dir := s.preparedDir(); dirExists(dir) {
-		exp, err := verify.Expect(dir, verify.DefaultKeepRows)
-		if err != nil {
-			return nil, err
-		}
-		opts.Expected = exp
+	exp, err := verify.Expect(s.preparedDir(), verify.DefaultKeepRows)
+	if err != nil {
+		return nil, fmt.Errorf("expected outputs from %s (run seed first): %w", s.preparedDir(), err)
 	}
 	counts, err := r.counts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	opts.Counts = counts
-	return verify.Run(ctx, r.Env.AWS, opts)
+	return verify.Run(ctx, r.Env.AWS, verify.Options{Names: s.Names, Expected: exp, Counts: counts})
 }
 
-// counts gathers the reconciliation counts from the saved stage reports and
-// an independent count of the DynamoDB items.
+// counts gathers the reconciliation counts from this run's stage reports
+// and an independent count of the DynamoDB items.
 func (r *Runner) counts(ctx context.Context) (*verify.Counts, error) {
-	mig, ok1 := r.load("migrate")
-	str, ok2 := r.load("stream")
-	et, ok3 := r.load("etl")
-	if !ok1 || !ok2 || !ok3 {
-		r.Log.Warn("skipping count reconciliation: run migrate, stream and etl first", "stage", "verify")
-		return nil, nil
+	reps := map[string]pipeline.Report{}
+	for _, st := range []string{"migrate", "stream", "etl"} {
+		rep, err := r.load(st)
+		if err != nil {
+			return nil, err
+		}
+		reps[st] = rep
 	}
+	mig, str, et := reps["migrate"], reps["stream"], reps["etl"]
 	n := r.Settings.Names
 	k := &verify.Counts{SourceRows: map[string]int64{}, TargetItems: map[string]int64{}, Exceptions: map[string]int64{}, Dropped: map[string]int64{}}
 	for source, table := range map[string]string{"ratings": n.RatingsTable, "movies": n.MoviesTable, "links": n.LinksTable} {
@@ -311,61 +416,130 @@ func (r *Runner) counts(ctx context.Context) (*verify.Counts, error) {
 	return k, nil
 }
 
-func dirExists(dir string) bool {
-	st, err := os.Stat(dir)
-	return err == nil && st.IsDir()
+// newReport starts the report of the run the Runner works on.
+func (r *Runner) newReport(started time.Time) *Report {
+	return &Report{RunID: r.run.RunID, Target: string(r.Env.Target), Dataset: r.Settings.DatasetName(),
+		Notes: r.Env.Notes, Started: started, Status: StatusRunning}
 }
 
-// E2E runs everything: seed, every stage, verify, export. The report is
-// complete even when a step fails.
+// finish sets the report's end: status, error, time, and writes it.
+func (r *Runner) finish(ctx context.Context, rep *Report, err error) error {
+	rep.Duration = time.Since(rep.Started)
+	rep.Seconds = seconds(rep.Duration)
+	switch {
+	case err == nil:
+		rep.Status, rep.Succeeded = StatusSucceeded, true
+	case ctx.Err() != nil:
+		rep.Status, rep.Error = StatusInterrupted, err.Error()
+	default:
+		rep.Status, rep.Error = StatusFailed, err.Error()
+	}
+	if werr := rep.WriteFiles(r.Settings.OutDir); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
+}
+
+// steps maps each stage to its Runner method.
+func (r *Runner) steps() map[string]func(context.Context) (pipeline.Report, error) {
+	return map[string]func(context.Context) (pipeline.Report, error){
+		"seed": r.Seed, "migrate": r.Migrate, "stage": r.Stage, "stream": r.Stream, "catalog": r.Catalog, "etl": r.ETL,
+	}
+}
+
+// E2E runs everything: seed, every stage, verify, and publishes the outputs
+// when verify passed. report.json and junit.xml are written after every
+// step, so a run that stops says how far it got; the report is complete
+// even when a step fails.
 func (r *Runner) E2E(ctx context.Context) (*Report, error) {
-	rep := &Report{Target: string(r.Env.Target), Notes: r.Env.Notes, Started: time.Now()}
-	if ds := r.Settings.MovieLensDir; ds != "" {
-		rep.Dataset = ds
-	} else {
-		rep.Dataset = fmt.Sprintf("generated %s (seed %d)", r.Settings.Scale, r.Settings.Seed)
-	}
-	defer func() { rep.Duration = time.Since(rep.Started) }()
-	if err := os.RemoveAll(r.stagesDir()); err != nil {
-		return rep, err
-	}
-	fail := func(err error) (*Report, error) {
-		rep.Error = err.Error()
-		return rep, err
-	}
-	steps := []struct {
-		name string
-		fn   func(context.Context) (pipeline.Report, error)
-	}{
-		{"seed", r.Seed}, {"migrate", r.Migrate}, {"stage", r.Stage}, {"stream", r.Stream},
-		{"catalog", r.Catalog}, {"etl", r.ETL},
-	}
-	for _, st := range steps {
-		fmt.Fprintf(r.Out, "== %s\n", st.name)
-		sr, err := st.fn(ctx)
-		sr.Stage = st.name
-		rep.Stages = append(rep.Stages, sr)
+	started := time.Now()
+	rep := r.newReport(started)
+	steps := r.steps()
+	for _, name := range StageNames[:len(StageNames)-1] {
+		fmt.Fprintf(r.Out, "== %s\n", name)
+		sr, err := steps[name](ctx)
+		sr.Stage = name
+		if name == "seed" {
+			rep.RunID = r.run.RunID
+		}
+		rep.setStage(sr, err)
 		if err != nil {
-			return fail(fmt.Errorf("%s: %w", st.name, err))
+			return rep, r.finish(ctx, rep, fmt.Errorf("%s: %w", name, err))
+		}
+		if werr := rep.WriteFiles(r.Settings.OutDir); werr != nil {
+			return rep, r.finish(ctx, rep, werr)
 		}
 	}
 	fmt.Fprintf(r.Out, "== verify\n")
-	res, err := r.Verify(ctx)
-	if err != nil {
-		return fail(fmt.Errorf("verify: %w", err))
-	}
-	rep.Verify = res
-	files, err := r.Export(ctx, res)
-	rep.Outputs = files
-	if err != nil {
-		return fail(fmt.Errorf("export: %w", err))
-	}
-	if err := res.Err(); err != nil {
-		return fail(fmt.Errorf("verify: %d assertions failed", len(res.Failed())))
-	}
-	rep.Succeeded = true
-	return rep, nil
+	return rep, r.finish(ctx, rep, r.verifyAndPublish(ctx, rep))
 }
 
-// errNoOutputs is returned by Export before the ETL has run.
-var errNoOutputs = errors.New("no outputs to export: run etl first")
+// verifyAndPublish runs verify into rep and, when every assertion passed,
+// publishes the outputs to OUT_DIR/trainingdata.
+func (r *Runner) verifyAndPublish(ctx context.Context, rep *Report) error {
+	res, err := r.Verify(ctx)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	rep.Verify = res
+	if err := res.Err(); err != nil {
+		return fmt.Errorf("verify: %d assertions failed", len(res.Failed()))
+	}
+	files, err := r.publish(ctx, res)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	rep.Outputs = files
+	return nil
+}
+
+// Step runs one stage (or verify, which also publishes) as a single-stage
+// target does, and records it in OUT_DIR/report.json and junit.xml with the
+// run's other stages.
+func (r *Runner) Step(ctx context.Context, name string) (*Report, error) {
+	var (
+		sr  pipeline.Report
+		err error
+	)
+	run := r.steps()[name]
+	if name != "verify" && run == nil {
+		return nil, fmt.Errorf("no stage %q: the stages are %s", name, strings.Join(StageNames, ", "))
+	}
+	if name != "verify" {
+		sr, err = run(ctx)
+		sr.Stage = name
+	} else if err = r.begin("verify"); err != nil {
+		err = fmt.Errorf("verify: %w", err)
+	}
+	if r.run.RunID == "" {
+		// No run to record the stage in: seed has not run here.
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	rep, rerr := readReport(r.Settings.OutDir)
+	if rerr != nil {
+		return nil, errors.Join(fmt.Errorf("%s: %w", name, err), rerr)
+	}
+	if rep == nil || rep.RunID != r.run.RunID {
+		rep = r.newReport(r.run.Started)
+	}
+	rep.Notes, rep.Error, rep.Succeeded = r.Env.Notes, "", false
+	if name == "verify" {
+		if err == nil {
+			rep.Verify, rep.Outputs = nil, nil
+			err = r.verifyAndPublish(ctx, rep)
+		}
+	} else {
+		rep.setStage(sr, err)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	// A stage alone does not finish the run: it is running until verify.
+	if err == nil && name != "verify" {
+		rep.Status = StatusRunning
+		rep.Duration = time.Since(rep.Started)
+		rep.Seconds = seconds(rep.Duration)
+		return rep, rep.WriteFiles(r.Settings.OutDir)
+	}
+	return rep, r.finish(ctx, rep, err)
+}

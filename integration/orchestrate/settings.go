@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -51,8 +52,23 @@ type Settings struct {
 	MaxRejects int
 	// ETLMemoryLimit caps DuckDB's memory in the etl stage.
 	ETLMemoryLimit string
-	// UpAWSAddr and UpMySQLAddr are where `up` serves the embedded target.
+	// UpAWSAddr and UpMySQLAddr are where `up` serves the embedded target
+	// (and `emulator` the standalone emulator).
 	UpAWSAddr, UpMySQLAddr string
+	// LogLevel is PIPELINE_LOG's: info shows the stages' starts, ends and
+	// warnings; debug everything the stages log.
+	LogLevel slog.Level
+
+	sources map[string]string // variable → where its value came from
+}
+
+// Source says where a setting's value came from: "the environment", "the
+// config file F line N" or "the default".
+func (s Settings) Source(name string) string {
+	if src, ok := s.sources[name]; ok {
+		return src
+	}
+	return "the default"
 }
 
 // The settings' variables. Each can also be a KEY=VALUE line of the config
@@ -87,6 +103,7 @@ var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_ETL_MEMORY_LIMIT", "4GB", "DuckDB's memory cap in the etl stage; beyond it DuckDB spills to disk"},
 	{"PIPELINE_UP_AWS_ADDR", "127.0.0.1:4566", "where `up` serves the embedded AWS emulator"},
 	{"PIPELINE_UP_MYSQL_ADDR", "127.0.0.1:3307", "where `up` serves the embedded MySQL-compatible server"},
+	{"PIPELINE_LOG", "info", "info (stage starts and ends, warnings, the summary) or debug (everything the stages log)"},
 }
 
 // Help lists the variables with their defaults.
@@ -108,7 +125,7 @@ func Load(getenv func(string) string) (Settings, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	file := map[string]string{}
+	file := map[string]fileValue{}
 	path := getenv("PIPELINE_CONFIG")
 	if path == "" {
 		if _, err := os.Stat("pipeline.env"); err == nil {
@@ -121,12 +138,16 @@ func Load(getenv func(string) string) (Settings, error) {
 			return Settings{}, err
 		}
 	}
+	var s Settings
+	s.sources = map[string]string{}
 	get := func(name string) string {
 		if v := getenv(name); v != "" {
+			s.sources[name] = "the environment"
 			return v
 		}
 		if v, ok := file[name]; ok {
-			return v
+			s.sources[name] = fmt.Sprintf("%s line %d", path, v.line)
+			return v.value
 		}
 		for _, v := range variables {
 			if v.Name == name {
@@ -135,7 +156,6 @@ func Load(getenv func(string) string) (Settings, error) {
 		}
 		return ""
 	}
-	var s Settings
 	var errs []error
 	var err error
 	if s.Target, err = env.ParseTarget(get("PIPELINE_TARGET")); err != nil {
@@ -189,10 +209,21 @@ func Load(getenv func(string) string) (Settings, error) {
 	}
 	s.UpAWSAddr, s.UpMySQLAddr = get("PIPELINE_UP_AWS_ADDR"), get("PIPELINE_UP_MYSQL_ADDR")
 	s.ETLMemoryLimit = get("PIPELINE_ETL_MEMORY_LIMIT")
+	switch v := get("PIPELINE_LOG"); v {
+	case "info":
+		s.LogLevel = slog.LevelInfo
+	case "debug":
+		s.LogLevel = slog.LevelDebug
+	default:
+		errs = append(errs, fmt.Errorf("PIPELINE_LOG=%q: want info or debug", v))
+	}
 	switch s.Scale {
 	case "tiny", "workshop", "1m", "20m":
 	default:
 		errs = append(errs, fmt.Errorf("FIXTURE_SCALE=%q: want tiny, workshop, 1m or 20m", s.Scale))
+	}
+	if s.OutDir == "" {
+		errs = append(errs, errors.New("OUT_DIR is empty: name a folder for the outputs"))
 	}
 	return s, errors.Join(errs...)
 }
@@ -203,6 +234,9 @@ func Load(getenv func(string) string) (Settings, error) {
 // set), all reported at once in one joined error.
 func LoadChecked(ctx context.Context, getenv func(string) string) (Settings, error) {
 	s, err := Load(getenv)
+	if s.OutDir != "" {
+		err = errors.Join(err, checkWritable(s.OutDir))
+	}
 	if s.Target == env.AWS {
 		if _, aerr := env.LoadAWSConfig(ctx, s.Profile); aerr != nil {
 			err = errors.Join(err, aerr)
@@ -214,8 +248,28 @@ func LoadChecked(ctx context.Context, getenv func(string) string) (Settings, err
 	return s, err
 }
 
+// checkWritable makes dir if needed and writes a file in it, so that a
+// read-only OUT_DIR fails before anything starts.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("OUT_DIR=%s cannot be made: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("OUT_DIR=%s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// fileValue is a value of the config file and its line.
+type fileValue struct {
+	value string
+	line  int
+}
+
 // readConfig reads KEY=VALUE lines; blank lines and # comments are skipped.
-func readConfig(path string) (map[string]string, error) {
+func readConfig(path string) (map[string]fileValue, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
@@ -225,7 +279,7 @@ func readConfig(path string) (map[string]string, error) {
 	for _, v := range variables {
 		known[v.Name] = true
 	}
-	out := map[string]string{}
+	out := map[string]fileValue{}
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -237,7 +291,7 @@ func readConfig(path string) (map[string]string, error) {
 		if !ok || !known[k] {
 			return nil, fmt.Errorf("%s line %d: %q is not a known KEY=VALUE setting (see `go tool mage settings`)", path, n, line)
 		}
-		out[k] = strings.Trim(strings.TrimSpace(v), `"'`)
+		out[k] = fileValue{strings.Trim(strings.TrimSpace(v), `"'`), n}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

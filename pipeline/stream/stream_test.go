@@ -140,7 +140,9 @@ func TestStream(t *testing.T) {
 				t.Errorf("%d distinct event ids for %d records produced", len(ids), len(want))
 			}
 			d := rep.Tables["delivered"]
-			if d.Duplicates != int64(len(lines)-len(ids)) || (d.Duplicates > 0) != tc.dups {
+			// Duplicates may come without faults too (the SDK resends a
+			// request whose connection broke): the count must be exact.
+			if d.Duplicates != int64(len(lines)-len(ids)) || (tc.dups && d.Duplicates == 0) {
 				t.Errorf("report: %d duplicates; %d records of %d ids were delivered (duplicates expected: %v)", d.Duplicates, len(lines), len(ids), tc.dups)
 			}
 			if (d.Resent > 0) != tc.resent {
