@@ -63,8 +63,5 @@ func (r *Runner) PrepareDataset(ctx context.Context) (*Dataset, error) {
 	p, err := movielens.Prepare(ctx, ds.Source, s.preparedDir(),
 		movielens.WithThreshold(s.MaxRejects), movielens.WithRejectsPath(rejects), movielens.WithLogger(r.StageLog))
 	ds.Prepared = p // its counts, even when it failed
-	if err != nil {
-		return ds, fmt.Errorf("prepare dataset %s: %w", ds.Name, err)
-	}
-	return ds, nil
+	return ds, err // movielens names the source directory
 }

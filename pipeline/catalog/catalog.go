@@ -40,7 +40,7 @@ type Options struct {
 func (o Options) withDefaults() (Options, error) {
 	o.Names = o.Names.WithDefaults()
 	if o.CatalogPath == "" {
-		return o, errors.New("catalog: Options.CatalogPath is required")
+		return o, errors.New("Options.CatalogPath is required")
 	}
 	if o.DynamoDBTables == nil {
 		o.DynamoDBTables = []string{o.Names.RatingsTable, o.Names.MoviesTable, o.Names.LinksTable}
@@ -49,7 +49,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Parallelism = DefaultParallelism
 	}
 	if o.Parallelism < 0 {
-		return o, fmt.Errorf("catalog: Options.Parallelism %d is negative", o.Parallelism)
+		return o, fmt.Errorf("Options.Parallelism %d is negative", o.Parallelism)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -95,7 +95,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	var tables []datacatalog.Table
 	crawls, err := crawlS3(ctx, clients.S3, names.Bucket, names.FirehosePrefix, opts.Parallelism, log)
 	if err != nil {
-		return rep, fmt.Errorf("catalog: crawl s3://%s/%s: %w", names.Bucket, names.FirehosePrefix, err)
+		return rep, fmt.Errorf("crawl s3://%s/%s: %w", names.Bucket, names.FirehosePrefix, err)
 	}
 	if len(crawls) == 0 {
 		log.Warn("no objects under the stream prefix", "location", "s3://"+names.Bucket+"/"+names.FirehosePrefix)
@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	for _, name := range opts.DynamoDBTables {
 		t, err := crawlDynamoDB(ctx, clients.DynamoDB, name, opts.Parallelism)
 		if err != nil {
-			return rep, fmt.Errorf("catalog: %w", err)
+			return rep, fmt.Errorf("%w", err)
 		}
 		log.Info("crawled", "table", t.Name, "rows", t.RecordCount, "columns", len(t.Columns))
 		tables = append(tables, t)
@@ -117,7 +117,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	seen := map[string]string{}
 	for _, t := range tables {
 		if loc, dup := seen[t.Name]; dup {
-			return rep, fmt.Errorf("catalog: %s and %s both make the table %q", loc, t.Location, t.Name)
+			return rep, fmt.Errorf("%s and %s both make the table %q", loc, t.Location, t.Name)
 		}
 		seen[t.Name] = t.Location
 	}
@@ -130,14 +130,14 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 
 	store, err := datacatalog.Open(ctx, opts.CatalogPath)
 	if err != nil {
-		return rep, fmt.Errorf("catalog: %w", err)
+		return rep, fmt.Errorf("%w", err)
 	}
 	err = write(ctx, store, names, tables)
 	if cerr := store.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close catalog %s: %w", opts.CatalogPath, cerr))
 	}
 	if err != nil {
-		return rep, fmt.Errorf("catalog: %w", err)
+		return rep, fmt.Errorf("%w", err)
 	}
 	for _, t := range tables {
 		c := rep.Tables[t.Name]

@@ -76,16 +76,16 @@ const DefaultMemoryLimit = "4GB"
 func (o Options) withDefaults() (Options, error) {
 	o.Names = o.Names.WithDefaults()
 	if o.CatalogPath == "" {
-		return o, errors.New("etl: Options.CatalogPath is required")
+		return o, errors.New("Options.CatalogPath is required")
 	}
 	if o.Parallelism == 0 {
 		o.Parallelism = DefaultParallelism
 	}
 	if o.Parallelism < 0 {
-		return o, fmt.Errorf("etl: Options.Parallelism %d is negative", o.Parallelism)
+		return o, fmt.Errorf("Options.Parallelism %d is negative", o.Parallelism)
 	}
 	if o.Mode != Overwrite && o.Mode != ErrorIfExists {
-		return o, fmt.Errorf("etl: unknown Options.Mode %d", o.Mode)
+		return o, fmt.Errorf("unknown Options.Mode %d", o.Mode)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -150,7 +150,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 
 	in, err := readCatalog(ctx, opts.CatalogPath, names)
 	if err != nil {
-		return rep, fmt.Errorf("etl: %w", err)
+		return rep, fmt.Errorf("%w", err)
 	}
 	if len(in.stream) == 0 {
 		log.Warn("no stream table in the catalog: no stream records", "location", "s3://"+names.Bucket+"/"+names.FirehosePrefix)
@@ -160,20 +160,20 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 			prefix := pipeline.TrainingPrefix + o.name + "/"
 			keys, err := listAll(ctx, clients.S3, names.Bucket, prefix)
 			if err != nil {
-				return rep, fmt.Errorf("etl: %w", err)
+				return rep, fmt.Errorf("%w", err)
 			}
 			if len(keys) > 0 {
-				return rep, fmt.Errorf("etl: s3://%s/%s already exists (mode ErrorIfExists)", names.Bucket, prefix)
+				return rep, fmt.Errorf("s3://%s/%s already exists (mode ErrorIfExists)", names.Bucket, prefix)
 			}
 		}
 	}
 
 	dir, err := os.MkdirTemp(opts.WorkDir, "etl-")
 	if err != nil {
-		return rep, fmt.Errorf("etl: make work folder: %w", err)
+		return rep, fmt.Errorf("make work folder: %w", err)
 	}
 	if strings.ContainsAny(dir, "*?[") {
-		return rep, errors.Join(fmt.Errorf("etl: work folder %s has a glob character", dir), os.RemoveAll(dir))
+		return rep, errors.Join(fmt.Errorf("work folder %s has a glob character", dir), os.RemoveAll(dir))
 	}
 	if opts.KeepWorkDir {
 		log.Info("work folder kept", "dir", dir)
@@ -187,11 +187,11 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 
 	j, err := newJob(ctx, dir, opts.MemoryLimit, log)
 	if err != nil {
-		return rep, fmt.Errorf("etl: %w", err)
+		return rep, fmt.Errorf("%w", err)
 	}
 	defer func() {
 		if cerr := j.close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("etl: close DuckDB: %w", cerr))
+			err = errors.Join(err, fmt.Errorf("close DuckDB: %w", cerr))
 		}
 	}()
 
@@ -200,16 +200,16 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 		t := in.dynamo[label]
 		table := datacatalog.DynamoDBTableName(t.Location)
 		if err := j.addSource(ctx, label, t.Name, t.Location); err != nil {
-			return rep, fmt.Errorf("etl: %w", err)
+			return rep, fmt.Errorf("%w", err)
 		}
 		cols := stagingColumns(t, required[label])
 		if err := j.createStaging(ctx, label, cols); err != nil {
-			return rep, fmt.Errorf("etl: %w", err)
+			return rep, fmt.Errorf("%w", err)
 		}
 		t0 := time.Now()
 		n, err := loadDynamoDB(ctx, j, clients.DynamoDB, table, label, cols, opts.Parallelism)
 		if err != nil {
-			return rep, fmt.Errorf("etl: load %s: %w", table, err)
+			return rep, fmt.Errorf("load %s: %w", table, err)
 		}
 		log.Info("loaded", "table", table, "rows", n, "duration", time.Since(t0))
 	}
@@ -223,15 +223,15 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	}
 	streamLocation := "s3://" + names.Bucket + "/" + names.FirehosePrefix
 	if err := j.addSource(ctx, labelStream, streamName, streamLocation); err != nil {
-		return rep, fmt.Errorf("etl: %w", err)
+		return rep, fmt.Errorf("%w", err)
 	}
 	t0 := time.Now()
 	files, err := downloadStream(ctx, clients.S3, in.stream, dir, opts.Parallelism)
 	if err != nil {
-		return rep, fmt.Errorf("etl: %w", err)
+		return rep, fmt.Errorf("%w", err)
 	}
 	if err := j.loadStream(ctx, files); err != nil {
-		return rep, fmt.Errorf("etl: %w", err)
+		return rep, fmt.Errorf("%w", err)
 	}
 	log.Info("loaded", "table", streamName, "objects", len(files), "duration", time.Since(t0))
 
@@ -239,13 +239,13 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	t0 = time.Now()
 	c, err := j.transform(ctx, dir)
 	if err != nil {
-		return rep, fmt.Errorf("etl: %w", err)
+		return rep, fmt.Errorf("%w", err)
 	}
 	log.Info("transformed", "duration", time.Since(t0))
 	for _, o := range outputs {
 		key, err := publish(ctx, clients.S3, names.Bucket, pipeline.TrainingPrefix+o.name+"/", localFile(dir, o.name+".csv"))
 		if err != nil {
-			return rep, fmt.Errorf("etl: %w", err)
+			return rep, fmt.Errorf("%w", err)
 		}
 		log.Info("written", "table", o.name, "rows", c.written[o.name], "key", key)
 	}
@@ -255,7 +255,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	}
 	rejectsKey, err := publishRejects(ctx, clients.S3, names.Bucket, rejected > 0, localFile(dir, rejectsFile))
 	if err != nil {
-		return rep, fmt.Errorf("etl: %w", err)
+		return rep, fmt.Errorf("%w", err)
 	}
 	if rejected > 0 {
 		log.Warn("rows rejected", "rows", rejected, "key", rejectsKey)

@@ -138,34 +138,34 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 
 	db, err := openSource(dsn)
 	if err != nil {
-		return report, fmt.Errorf("migrate: %w", err)
+		return report, fmt.Errorf("%w", err)
 	}
 	defer db.Close()
 	if err := db.PingContext(ctx); err != nil {
-		return report, fmt.Errorf("migrate: connect to source: %w", err)
+		return report, fmt.Errorf("connect to source: %w", err)
 	}
 	tables, err := discover(ctx, db, m)
 	if err != nil {
-		return report, fmt.Errorf("migrate: %w", err)
+		return report, fmt.Errorf("%w", err)
 	}
 	plans, err := m.Plan(tables)
 	if err != nil {
-		return report, fmt.Errorf("migrate: %w", err)
+		return report, fmt.Errorf("%w", err)
 	}
 	if len(plans) == 0 {
-		return report, fmt.Errorf("migrate: the table mapping selects no table of the source (%d tables found in it)", len(tables))
+		return report, fmt.Errorf("the table mapping selects no table of the source (%d tables found in it)", len(tables))
 	}
 	excTable := o.Names.WithDefaults().ExceptionsTable
 	targets := []string{excTable}
 	for _, p := range plans {
 		if p.Target == excTable {
-			return report, fmt.Errorf("migrate: target table name %q is reserved for the load's exceptions", p.Target)
+			return report, fmt.Errorf("target table name %q is reserved for the load's exceptions", p.Target)
 		}
 		targets = append(targets, p.Target)
 	}
 	if o.Guard != nil && o.PrepMode != DoNothing {
 		if err := o.Guard(targets); err != nil {
-			return report, fmt.Errorf("migrate: %w", err)
+			return report, fmt.Errorf("%w", err)
 		}
 	}
 
@@ -182,7 +182,7 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 	// Prepare: the exceptions table first (kept across runs), then every
 	// target table in parallel.
 	if err := l.prepare(ctx, excTable, exceptionKeys.pk, exceptionKeys.sk, DoNothing); err != nil {
-		return report, fmt.Errorf("migrate: prepare %s: %w", excTable, err)
+		return report, fmt.Errorf("prepare %s: %w", excTable, err)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range plans {
@@ -194,7 +194,7 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return report, fmt.Errorf("migrate: %w", err)
+		return report, fmt.Errorf("%w", err)
 	}
 
 	exc := newExceptionSink(l, excTable, o.TaskName)
@@ -225,10 +225,10 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 			"written", c.Written, "retried", c.Retried, "rejected", c.Rejected, "deduplicated", t.deduplicated.Load())
 	}
 	if loadErr != nil {
-		return report, fmt.Errorf("migrate: %w", loadErr)
+		return report, fmt.Errorf("%w", loadErr)
 	}
 	if err := l.validate(ctx, db, runs, exc); err != nil {
-		return report, fmt.Errorf("migrate: %w", err)
+		return report, fmt.Errorf("%w", err)
 	}
 	return report, nil
 }
@@ -255,7 +255,7 @@ func (opts Options) resolve() (Options, *Mapping, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Workers < 0 {
-		return o, nil, fmt.Errorf("migrate: Workers is %d", o.Workers)
+		return o, nil, fmt.Errorf("Workers is %d", o.Workers)
 	}
 	if o.Workers == 0 {
 		o.Workers = DefaultWorkers
@@ -268,18 +268,18 @@ func (opts Options) resolve() (Options, *Mapping, error) {
 	}
 	mode, err := ParsePrepMode(string(o.PrepMode))
 	if err != nil {
-		return o, nil, fmt.Errorf("migrate: %w", err)
+		return o, nil, fmt.Errorf("%w", err)
 	}
 	o.PrepMode = mode
 	var m *Mapping
 	switch {
 	case o.Mapping != nil && o.MappingPath != "":
-		return o, nil, errors.New("migrate: set Options.Mapping or Options.MappingPath, not both")
+		return o, nil, errors.New("set Options.Mapping or Options.MappingPath, not both")
 	case o.Mapping != nil:
 		m = o.Mapping
 	case o.MappingPath != "":
 		if m, err = LoadMapping(o.MappingPath); err != nil {
-			return o, nil, fmt.Errorf("migrate: %w", err)
+			return o, nil, fmt.Errorf("%w", err)
 		}
 	default:
 		if m, err = WorkshopMapping(); err != nil {
