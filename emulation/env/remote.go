@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -132,6 +135,9 @@ func openEndpoint(ctx context.Context, e *Env, o options) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
+	if err := probe(ctx, eps); err != nil {
+		return err
+	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}
@@ -217,4 +223,35 @@ func openAWS(ctx context.Context, e *Env, o options) error {
 	// The DMS-style load reads a MySQL source this machine reaches; without
 	// one, the embedded server is the source.
 	return openEmbeddedMySQL(ctx, e, o)
+}
+
+// probe dials every endpoint once, so that one with nothing listening fails
+// here, naming the setting that chose it, and not in the middle of a stage
+// as "connection refused".
+func probe(ctx context.Context, eps []ServiceEndpoint) error {
+	var errs []error
+	tried := map[string]bool{}
+	for _, ep := range eps {
+		if ep.URL == "" || tried[ep.URL] {
+			continue
+		}
+		tried[ep.URL] = true
+		u, err := url.Parse(ep.URL)
+		if err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s=%s is not a URL", ep.Source, ep.URL))
+			continue
+		}
+		host := u.Host
+		if u.Port() == "" {
+			host = net.JoinHostPort(u.Hostname(), map[string]string{"https": "443"}[u.Scheme]+map[bool]string{true: "80"}[u.Scheme != "https"])
+		}
+		d := net.Dialer{Timeout: 3 * time.Second}
+		conn, err := d.DialContext(ctx, "tcp", host)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%s does not answer: %w", ep.Source, ep.URL, err))
+			continue
+		}
+		conn.Close()
+	}
+	return errors.Join(errs...)
 }
