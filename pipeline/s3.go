@@ -212,16 +212,48 @@ func ParseS3URI(uri string) (bucket, prefix string, err error) {
 	return bucket, prefix, nil
 }
 
-// DeletePrefix deletes every object under prefix (every object of the
-// bucket for ""), in DeleteObjects calls of at most 1,000 keys, and returns
-// how many it deleted. A bucket that does not exist has nothing to delete.
-// A key DeleteObjects reports as not deleted is an error naming it.
-func DeletePrefix(ctx context.Context, api S3DeleteAPI, bucket, prefix string) (int, error) {
-	var ids []types.ObjectIdentifier
+// ListKeys lists every key under prefix in key order, hidden ones too.
+func ListKeys(ctx context.Context, api s3.ListObjectsV2APIClient, bucket, prefix string) ([]string, error) {
+	var keys []string
 	err := EachObject(ctx, api, bucket, prefix, func(o types.Object) error {
-		ids = append(ids, types.ObjectIdentifier{Key: o.Key})
+		keys = append(keys, aws.ToString(o.Key))
 		return nil
 	})
+	return keys, err
+}
+
+// S3DeleteKeysAPI is the part of the S3 client DeleteKeys uses.
+type S3DeleteKeysAPI interface {
+	DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
+}
+
+// DeleteKeys deletes keys in DeleteObjects calls of at most 1,000 keys. A
+// key DeleteObjects reports as not deleted is an error naming it; a key
+// that does not exist is not an error (S3 reports it deleted).
+func DeleteKeys(ctx context.Context, api S3DeleteKeysAPI, bucket string, keys []string) error {
+	for chunk := range slices.Chunk(keys, 1000) {
+		ids := make([]types.ObjectIdentifier, len(chunk))
+		for i, k := range chunk {
+			ids[i] = types.ObjectIdentifier{Key: aws.String(k)}
+		}
+		out, err := api.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("delete %d keys from s3://%s/%s...: %w", len(chunk), bucket, chunk[0], err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("delete s3://%s/%s: %s: %s (%d keys not deleted)", bucket, aws.ToString(e.Key),
+				aws.ToString(e.Code), aws.ToString(e.Message), len(out.Errors))
+		}
+	}
+	return nil
+}
+
+// DeletePrefix deletes every object under prefix (every object of the
+// bucket for "") with DeleteKeys, and returns how many it deleted. A bucket
+// that does not exist has nothing to delete.
+func DeletePrefix(ctx context.Context, api S3DeleteAPI, bucket, prefix string) (int, error) {
+	keys, err := ListKeys(ctx, api, bucket, prefix)
 	var nb *types.NoSuchBucket
 	if errors.As(err, &nb) {
 		return 0, nil
@@ -229,18 +261,8 @@ func DeletePrefix(ctx context.Context, api S3DeleteAPI, bucket, prefix string) (
 	if err != nil {
 		return 0, err
 	}
-	deleted := 0
-	for chunk := range slices.Chunk(ids, 1000) {
-		out, err := api.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: chunk, Quiet: aws.Bool(true)}})
-		if err != nil {
-			return deleted, fmt.Errorf("delete under s3://%s/%s: %w", bucket, prefix, err)
-		}
-		if len(out.Errors) > 0 {
-			e := out.Errors[0]
-			return deleted, fmt.Errorf("delete s3://%s/%s: %s: %s (%d keys not deleted)", bucket, aws.ToString(e.Key),
-				aws.ToString(e.Code), aws.ToString(e.Message), len(out.Errors))
-		}
-		deleted += len(chunk)
+	if err := DeleteKeys(ctx, api, bucket, keys); err != nil {
+		return 0, err
 	}
-	return deleted, nil
+	return len(keys), nil
 }

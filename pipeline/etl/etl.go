@@ -158,7 +158,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	if opts.Mode == ErrorIfExists {
 		for _, o := range outputs {
 			prefix := pipeline.TrainingPrefix + o.name + "/"
-			keys, err := listAll(ctx, clients.S3, names.Bucket, prefix)
+			keys, err := pipeline.ListKeys(ctx, clients.S3, names.Bucket, prefix)
 			if err != nil {
 				return rep, fmt.Errorf("%w", err)
 			}

@@ -3,7 +3,6 @@ package etl
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
@@ -65,17 +63,7 @@ func downloadStream(ctx context.Context, api pipeline.S3API, tables []datacatalo
 type s3API interface {
 	manager.UploadAPIClient
 	s3.ListObjectsV2APIClient
-	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
-}
-
-// listAll lists every key under prefix, hidden ones too.
-func listAll(ctx context.Context, api s3.ListObjectsV2APIClient, bucket, prefix string) ([]string, error) {
-	var keys []string
-	err := pipeline.EachObject(ctx, api, bucket, prefix, func(o types.Object) error {
-		keys = append(keys, aws.ToString(o.Key))
-		return nil
-	})
-	return keys, err
+	pipeline.S3DeleteKeysAPI
 }
 
 func localFile(dir, name string) string { return filepath.Join(dir, name) }
@@ -90,12 +78,12 @@ const SuccessMarker = "_SUCCESS"
 // a reader that waits for _SUCCESS never sees a mix of old and new parts.
 // It returns the part's key.
 func publish(ctx context.Context, api s3API, bucket, prefix, file string) (string, error) {
-	old, err := listAll(ctx, api, bucket, prefix)
+	old, err := pipeline.ListKeys(ctx, api, bucket, prefix)
 	if err != nil {
 		return "", err
 	}
 	success := prefix + SuccessMarker
-	if err := deleteKeys(ctx, api, bucket, []string{success}); err != nil {
+	if err := pipeline.DeleteKeys(ctx, api, bucket, []string{success}); err != nil {
 		return "", err
 	}
 	key := prefix + "part-00000-" + uuid.NewString() + "-c000.csv"
@@ -108,7 +96,7 @@ func publish(ctx context.Context, api s3API, bucket, prefix, file string) (strin
 			stale = append(stale, k)
 		}
 	}
-	if err := deleteKeys(ctx, api, bucket, stale); err != nil {
+	if err := pipeline.DeleteKeys(ctx, api, bucket, stale); err != nil {
 		return "", err
 	}
 	if _, err := api.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(success), Body: bytes.NewReader(nil)}); err != nil {
@@ -123,11 +111,11 @@ func publishRejects(ctx context.Context, api s3API, bucket string, have bool, fi
 	if have {
 		return publish(ctx, api, bucket, RejectsPrefix, file)
 	}
-	old, err := listAll(ctx, api, bucket, RejectsPrefix)
+	old, err := pipeline.ListKeys(ctx, api, bucket, RejectsPrefix)
 	if err != nil {
 		return "", err
 	}
-	return "", deleteKeys(ctx, api, bucket, old)
+	return "", pipeline.DeleteKeys(ctx, api, bucket, old)
 }
 
 func upload(ctx context.Context, api manager.UploadAPIClient, bucket, key, file string) error {
@@ -146,14 +134,4 @@ func upload(ctx context.Context, api manager.UploadAPIClient, bucket, key, file 
 		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
 	}
 	return nil
-}
-
-func deleteKeys(ctx context.Context, api s3API, bucket string, keys []string) error {
-	var errs []error
-	for _, k := range keys {
-		if _, err := api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)}); err != nil {
-			errs = append(errs, fmt.Errorf("delete s3://%s/%s: %w", bucket, k, err))
-		}
-	}
-	return errors.Join(errs...)
 }
