@@ -1,11 +1,14 @@
-// Command awsemu serves the AWS emulator (S3, DynamoDB, Kinesis, Firehose) on
-// one port until interrupted, for the AWS CLI, boto3, the pipeline's endpoint
-// target or anything else that speaks AWS.
+// Command awsemu serves the AWS emulator (S3, DynamoDB, Kinesis, Firehose,
+// IAM, STS) on one port until interrupted, for the AWS CLI, boto3, the
+// pipeline's endpoint target or anything else that speaks AWS.
 //
 //	go run ./emulation/cmd/awsemu -listen 127.0.0.1:4566
 //	aws --endpoint-url http://127.0.0.1:4566 s3 ls
 //
-// With -mysql it also serves the embedded MySQL-compatible server.
+// The embedded MySQL-compatible server is a command of its own,
+// emulation/cmd/mysqlemu: linking it here would cost every start of this
+// one its initialisation (go-mysql-server's regular expressions take most
+// of a quarter second).
 package main
 
 import (
@@ -20,7 +23,6 @@ import (
 
 	"github.com/mldatalake/mldatalake/emulation"
 	"github.com/mldatalake/mldatalake/emulation/fault"
-	"github.com/mldatalake/mldatalake/emulation/mysql"
 )
 
 func main() {
@@ -39,12 +41,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	listen := flags.String("listen", "127.0.0.1:4566", "address to serve the AWS services on")
 	s3Dir := flags.String("s3-dir", "", "keep S3 objects as files under this folder (default: in memory)")
 	faults := flags.String("faults", os.Getenv(fault.EnvVar), "fault injection, e.g. throttle=0.1,partial=0.05,seed=42 (default $"+fault.EnvVar+")")
-	mysqlAddr := flags.String("mysql", "", "also serve the embedded MySQL-compatible server on this address, e.g. 127.0.0.1:3306")
+	mysqlAddr := flags.String("mysql", "", "no longer served here: run go run ./emulation/cmd/mysqlemu -listen ADDR")
 	verbose := flags.Bool("v", false, "log requests and background work")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
 
+	if *mysqlAddr != "" {
+		return fmt.Errorf("-mysql %s: the MySQL-compatible server is a command of its own: go run ./emulation/cmd/mysqlemu -listen %s", *mysqlAddr, *mysqlAddr)
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
@@ -64,21 +69,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer srv.Close()
-	fmt.Fprintf(stdout, "AWS emulator (s3, dynamodb, kinesis, firehose) listening on %s\n", srv.URL)
+	fmt.Fprintf(stdout, "AWS emulator (s3, dynamodb, kinesis, firehose, iam, sts) listening on %s\n", srv.URL)
 	fmt.Fprintf(stdout, "  export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n", srv.URL, emulation.DefaultRegion)
 	fmt.Fprintf(stdout, "  aws --endpoint-url %s s3 ls\n", srv.URL)
 	if fc.Enabled() {
 		fmt.Fprintf(stdout, "  fault injection: %s\n", fc)
-	}
-	if *mysqlAddr != "" {
-		db, err := mysql.Run(ctx, mysql.WithAddr(*mysqlAddr), mysql.WithLogger(log))
-		if db != nil {
-			defer db.Close()
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "embedded MySQL listening on %s\n  export MYSQL_DSN='%s'\n", db.Addr(), db.DSN(""))
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "awsemu: stopping")

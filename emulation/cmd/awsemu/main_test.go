@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -52,4 +55,47 @@ func TestBadFaults(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "-faults") {
 		t.Errorf("err = %v, want one naming -faults", err)
 	}
+}
+
+func TestMySQLFlagPointsToMysqlemu(t *testing.T) {
+	err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "-mysql", "127.0.0.1:3307"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "emulation/cmd/mysqlemu") {
+		t.Errorf("err = %v, want one pointing at emulation/cmd/mysqlemu", err)
+	}
+}
+
+// BenchmarkStartToFirstAnswer measures how long the standalone emulator,
+// built as a binary, takes from exec to its first answer (the health
+// check): what a user or a CI script waits for.
+func BenchmarkStartToFirstAnswer(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "awsemu")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	client := &http.Client{Timeout: time.Second}
+	for b.Loop() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		cmd := exec.Command(bin, "-listen", addr)
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			resp, err := client.Get("http://" + addr + "/_localstack/health")
+			if err == nil {
+				resp.Body.Close()
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		b.StopTimer()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/start")
 }
