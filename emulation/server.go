@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/mldatalake/mldatalake/emulation/clock"
 	"github.com/mldatalake/mldatalake/emulation/dynamodb"
 	"github.com/mldatalake/mldatalake/emulation/fault"
 	"github.com/mldatalake/mldatalake/emulation/firehose"
@@ -58,7 +59,7 @@ type config struct {
 	s3Dir  string
 	faults fault.Config
 	log    *slog.Logger
-	now    func() time.Time
+	clock  clock.Clock
 }
 
 // Option configures a Server.
@@ -83,27 +84,28 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithClock sets the time source of every service.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+// WithClock sets the time source of every service; a clock.Fake lets a
+// test drive Firehose's buffering, transitions and retries.
+func WithClock(c clock.Clock) Option { return func(cfg *config) { cfg.clock = c } }
 
 // NewUnstartedServer builds the services without listening; call Start.
 func NewUnstartedServer(opts ...Option) (*Server, error) {
-	c := config{addr: "127.0.0.1:0", log: slog.New(slog.DiscardHandler), now: time.Now}
+	c := config{addr: "127.0.0.1:0", log: slog.New(slog.DiscardHandler), clock: clock.Real()}
 	for _, o := range opts {
 		o(&c)
 	}
 	c.log = c.log.With("component", "aws-emulator")
 	s := &Server{cfg: c, Faults: fault.New(c.faults)}
 	var err error
-	s.S3, err = s3.New(s3.WithDir(c.s3Dir), s3.WithClock(c.now))
+	s.S3, err = s3.New(s3.WithDir(c.s3Dir), s3.WithClock(c.clock.Now))
 	if err != nil {
 		return nil, err
 	}
-	s.DynamoDB = dynamodb.New(dynamodb.WithFaults(s.Faults), dynamodb.WithClock(c.now), dynamodb.WithLogger(c.log))
-	s.Kinesis = kinesis.New(kinesis.WithFaults(s.Faults), kinesis.WithClock(c.now), kinesis.WithLogger(c.log))
-	s.Firehose = firehose.New(s.Kinesis, s.S3, firehose.WithFaults(s.Faults), firehose.WithClock(c.now), firehose.WithLogger(c.log))
-	s.IAM = iam.New(iam.WithClock(c.now))
-	s.STS = sts.New(s.IAM, sts.WithClock(c.now))
+	s.DynamoDB = dynamodb.New(dynamodb.WithFaults(s.Faults), dynamodb.WithClock(c.clock.Now), dynamodb.WithLogger(c.log))
+	s.Kinesis = kinesis.New(kinesis.WithFaults(s.Faults), kinesis.WithClock(c.clock.Now), kinesis.WithLogger(c.log))
+	s.Firehose = firehose.New(s.Kinesis, s.S3, firehose.WithFaults(s.Faults), firehose.WithClock(c.clock), firehose.WithLogger(c.log))
+	s.IAM = iam.New(iam.WithClock(c.clock.Now))
+	s.STS = sts.New(s.IAM, sts.WithClock(c.clock.Now))
 	s.handler = s.routes()
 	return s, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mldatalake/mldatalake/emulation/awsproto"
+	"github.com/mldatalake/mldatalake/emulation/clock"
 	"github.com/mldatalake/mldatalake/emulation/fault"
 )
 
@@ -178,7 +179,7 @@ func (s *Service) createDeliveryStream(_ context.Context, in *createInput) (*cre
 	}
 	d := &deliveryStream{
 		svc: s, name: in.DeliveryStreamName, arn: s.arn(in.DeliveryStreamName), typ: typ, version: "1",
-		created: s.now(), createdReal: time.Now(), dest: dest, delay: s.delay,
+		created: s.clock.Now(), createdReal: s.clock.Now(), dest: dest, delay: s.delay,
 		describe: destinationDescription{DestinationID: destinationID},
 		kick:     make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -198,9 +199,11 @@ func (s *Service) createDeliveryStream(_ context.Context, in *createInput) (*cre
 			return nil, awsproto.InvalidArgument("Kinesis stream %s does not exist or is being deleted.", src.KinesisStreamARN)
 		}
 		d.source, d.sourceARN, d.sourceRole = r, src.KinesisStreamARN, src.RoleARN
+		d.stats.reading.Store(true)
 		if late := s.faults.FirehoseStart(); late > 0 {
 			// The firehose_start fault: ACTIVE at once, reading only later.
-			d.source, d.delay, d.sourceStart = nil, 0, time.Now().Add(late)
+			d.source, d.delay, d.sourceStart = nil, 0, s.clock.Now().Add(late)
+			d.stats.reading.Store(false)
 		}
 	}
 	s.streams[d.name] = d
@@ -420,14 +423,14 @@ func (s *Service) deleteDeliveryStream(_ context.Context, in *deleteInput) (*emp
 	if d == nil || !d.deletedReal.IsZero() {
 		return nil, s.notFound(in.DeliveryStreamName)
 	}
-	d.deletedReal = time.Now()
+	d.deletedReal = s.clock.Now()
 	d.stopOnce.Do(func() { close(d.stop) })
 	// The stream shows DELETING while its buffer is delivered, then goes.
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		<-d.done
-		time.Sleep(s.delay)
+		<-clock.After(s.clock, s.delay)
 		s.mu.Lock()
 		if s.streams[d.name] == d {
 			delete(s.streams, d.name)
@@ -515,7 +518,7 @@ func (s *Service) putRecord(_ context.Context, in *putRecordInput) (*putRecordOu
 	if err != nil {
 		return nil, err
 	}
-	d.enqueue([]item{{data: in.Record.Data, arrival: s.now()}})
+	d.enqueue([]item{{data: in.Record.Data, arrival: s.clock.Now()}})
 	return &putRecordOutput{RecordID: recordID()}, nil
 }
 
@@ -542,7 +545,7 @@ func (s *Service) putRecordBatch(_ context.Context, in *putBatchInput) (*putBatc
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := s.clock.Now()
 	out := &putBatchOutput{RequestResponses: make([]batchEntry, len(in.Records))}
 	items := make([]item, 0, len(in.Records))
 	for i, r := range in.Records {

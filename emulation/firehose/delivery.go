@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mldatalake/mldatalake/emulation/clock"
+
 	"github.com/google/uuid"
 
 	"github.com/mldatalake/mldatalake/emulation/kinesis"
@@ -64,6 +66,7 @@ type item struct {
 
 type counters struct {
 	in, delivered, bytes, objects, retries, errObjects, errRecords, dropped atomic.Int64
+	reading                                                                 atomic.Bool
 }
 
 func (c *counters) snapshot() Stats {
@@ -71,6 +74,7 @@ func (c *counters) snapshot() Stats {
 		RecordsIn: c.in.Load(), RecordsDelivered: c.delivered.Load(), BytesDelivered: c.bytes.Load(),
 		ObjectsWritten: c.objects.Load(), WriteRetries: c.retries.Load(),
 		ErrorObjects: c.errObjects.Load(), ErrorRecords: c.errRecords.Load(), RecordsDropped: c.dropped.Load(),
+		Reading: c.reading.Load(),
 	}
 }
 
@@ -78,7 +82,7 @@ func (d *deliveryStream) status() string {
 	switch {
 	case !d.deletedReal.IsZero():
 		return "DELETING"
-	case time.Since(d.createdReal) < d.delay:
+	case clock.Since(d.svc.clock, d.createdReal) < d.delay:
 		return "CREATING"
 	}
 	return "ACTIVE"
@@ -109,7 +113,7 @@ type buffer struct {
 func (d *deliveryStream) run() {
 	defer close(d.done)
 	var buf buffer
-	var timer *time.Timer
+	var timer clock.Timer
 	defer func() {
 		if timer != nil {
 			timer.Stop()
@@ -117,24 +121,24 @@ func (d *deliveryStream) run() {
 	}()
 	var startC <-chan time.Time
 	if !d.sourceStart.IsZero() {
-		start := time.NewTimer(time.Until(d.sourceStart))
+		start := d.svc.clock.NewTimer(d.sourceStart.Sub(d.svc.clock.Now()))
 		defer start.Stop()
-		startC = start.C
+		startC = start.C()
 	}
 	for {
 		more := d.ingest(&buf, false)
-		if len(buf.recs) > 0 && (d.dest.interval == 0 || time.Since(buf.startReal) >= d.dest.interval) {
+		if len(buf.recs) > 0 && (d.dest.interval == 0 || clock.Since(d.svc.clock, buf.startReal) >= d.dest.interval) {
 			d.flush(&buf, false)
 		}
 		var timerC <-chan time.Time
 		if len(buf.recs) > 0 {
-			wait := d.dest.interval - time.Since(buf.startReal)
+			wait := d.dest.interval - clock.Since(d.svc.clock, buf.startReal)
 			if timer == nil {
-				timer = time.NewTimer(wait)
+				timer = d.svc.clock.NewTimer(wait)
 			} else {
 				timer.Reset(wait)
 			}
-			timerC = timer.C
+			timerC = timer.C()
 		}
 		select {
 		case <-more:
@@ -162,6 +166,7 @@ func (d *deliveryStream) startSource() {
 		return
 	}
 	d.source = r
+	d.stats.reading.Store(true)
 	d.svc.log.Debug("firehose source reader started late (fault firehose_start)", "delivery_stream", d.name, "source", d.sourceARN)
 }
 
@@ -211,7 +216,7 @@ func (d *deliveryStream) add(buf *buffer, it item, stopping bool) {
 		d.flush(buf, stopping)
 	}
 	if len(buf.recs) == 0 {
-		buf.first, buf.startReal = it.arrival, time.Now()
+		buf.first, buf.startReal = it.arrival, d.svc.clock.Now()
 	}
 	buf.recs = append(buf.recs, it.data)
 	buf.size += len(it.data)
@@ -259,17 +264,17 @@ func (d *deliveryStream) flush(buf *buffer, stopping bool) {
 // write puts body at key, retrying with backoff for the retry duration; once
 // the stream is stopping it makes a single attempt.
 func (d *deliveryStream) write(key string, body []byte, stopping bool) error {
-	deadline := time.Now().Add(d.svc.retryFor)
+	deadline := d.svc.clock.Now().Add(d.svc.retryFor)
 	backoff := 100 * time.Millisecond
 	for {
 		err := d.put(key, body)
-		if err == nil || stopping || !time.Now().Before(deadline) {
+		if err == nil || stopping || !d.svc.clock.Now().Before(deadline) {
 			return err
 		}
 		d.stats.retries.Add(1)
 		d.svc.log.Debug("firehose write failed; retrying", "delivery_stream", d.name, "key", key, "err", err, "backoff", backoff)
 		select {
-		case <-time.After(min(backoff, time.Until(deadline))):
+		case <-clock.After(d.svc.clock, min(backoff, deadline.Sub(d.svc.clock.Now()))):
 		case <-d.stop:
 			stopping = true
 		}

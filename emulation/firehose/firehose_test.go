@@ -25,6 +25,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/mldatalake/mldatalake/emulation"
+	"github.com/mldatalake/mldatalake/emulation/clock"
 	"github.com/mldatalake/mldatalake/emulation/fault"
 	"github.com/mldatalake/mldatalake/emulation/firehose"
 	"github.com/mldatalake/mldatalake/emulation/kinesis"
@@ -44,6 +45,49 @@ type env struct {
 	fh  *awsfirehose.Client
 	kn  *awskinesis.Client
 	s3  *awss3.Client
+	// fake is the emulator's clock when the test drives time.
+	fake *clock.Fake
+}
+
+// newFakeEnv is newEnv on a fake clock that starts at start: buffering
+// intervals, state transitions and the firehose_start fault move only when
+// the test advances it. (Kinesis's transitions follow real time.)
+func newFakeEnv(t *testing.T, start time.Time, opts ...emulation.Option) *env {
+	t.Helper()
+	fake := clock.NewFake(start)
+	e := newEnv(t, append(opts, emulation.WithClock(fake))...)
+	e.fake = fake
+	return e
+}
+
+// create makes a DirectPut delivery stream on the fake clock and moves the
+// clock past its CREATING time.
+func (e *env) create(t *testing.T, name string, dest *fhtypes.ExtendedS3DestinationConfiguration) {
+	t.Helper()
+	if _, err := e.fh.CreateDeliveryStream(t.Context(), &awsfirehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String(name), DeliveryStreamType: fhtypes.DeliveryStreamTypeDirectPut,
+		ExtendedS3DestinationConfiguration: dest,
+	}); err != nil {
+		t.Fatalf("create delivery stream %s: %v", name, err)
+	}
+	e.fake.Advance(firehose.DefaultTransitionDelay)
+	waitStatus(t, e.fh, name, fhtypes.DeliveryStreamStatusActive)
+}
+
+// buffered waits until the delivery stream has taken n records in and set
+// its interval timer, so that advancing the fake clock flushes them.
+func (e *env) buffered(t *testing.T, name string, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, _ := e.srv.Firehose.Stats(name)
+		if st.RecordsIn >= n && e.fake.WaitTimers(1, 10*time.Millisecond) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s took in %d of %d records (%d timers waiting)", name, st.RecordsIn, n, e.fake.Timers())
+		}
+	}
 }
 
 func newEnv(t *testing.T, opts ...emulation.Option) *env {
@@ -198,7 +242,7 @@ func putKinesis(tb testing.TB, c *awskinesis.Client, stream string, recs []strin
 }
 
 func TestKinesisSourceDeliversToS3(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t, time.Now().UTC())
 	ctx := t.Context()
 	if _, err := e.kn.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("ratings"), ShardCount: aws.Int32(4)}); err != nil {
 		t.Fatal(err)
@@ -226,6 +270,7 @@ func TestKinesisSourceDeliversToS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.fake.Advance(firehose.DefaultTransitionDelay)
 	d := waitStatus(t, e.fh, "ratings-to-s3", fhtypes.DeliveryStreamStatusActive)
 	if d.Source == nil || d.Source.KinesisStreamSourceDescription == nil || aws.ToString(d.Source.KinesisStreamSourceDescription.KinesisStreamARN) != aws.ToString(streamARN) {
 		t.Errorf("Source = %+v, want the Kinesis stream", d.Source)
@@ -238,12 +283,16 @@ func TestKinesisSourceDeliversToS3(t *testing.T) {
 	for i := range n {
 		want = append(want, fmt.Sprintf(`{"userId":%d,"movieId":%d,"rating":%.1f}`+"\n", i, i*31%9000, float64(i%10)/2))
 	}
-	putStart := time.Now()
 	for i := 0; i < n; i += 500 {
 		putKinesis(t, e.kn, "ratings", want[i:min(i+500, n)])
 	}
-	objs := waitObjects(t, e.s3, "firehose/", n, 4*time.Second) // interval 1 s, plus slack
-	t.Logf("%d records in %d objects %v after the first put", n, len(objs), time.Since(putStart).Round(time.Millisecond))
+	// Buffered for the 1 s interval: nothing is delivered until it passes.
+	e.buffered(t, "ratings-to-s3", n)
+	if objs := listObjects(t, e.s3, "firehose/"); len(objs) != 0 {
+		t.Fatalf("%d objects before the interval passed", len(objs))
+	}
+	e.fake.Advance(time.Second)
+	objs := waitObjects(t, e.s3, "firehose/", n, 10*time.Second)
 
 	keyRE := regexp.MustCompile(`^firehose/(\d{4})/(\d{2})/(\d{2})/(\d{2})/ratings-to-s3-1-(\d{4})-(\d{2})-(\d{2})-(\d{2})-\d{2}-\d{2}-` + uuidV4 + `$`)
 	for _, o := range objs {
@@ -280,9 +329,10 @@ func TestKinesisSourceDeliversToS3(t *testing.T) {
 }
 
 func TestKeyLayout(t *testing.T) {
-	// A fixed clock, near real time because S3 rejects skewed requests.
+	// A fixed clock, near real time because S3 rejects skewed requests;
+	// each case's stream becomes ACTIVE half a second later, in the same
+	// second.
 	at := time.Now().UTC().Truncate(time.Second)
-	e := newEnv(t, emulation.WithClock(func() time.Time { return at }))
 	y, mo, d, h := at.Format("2006"), at.Format("01"), at.Format("02"), at.Format("15")
 	hour := y + "/" + mo + "/" + d + "/" + h + "/"
 	stamp := at.Format("2006-01-02-15-04-05")
@@ -303,10 +353,11 @@ func TestKeyLayout(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			e := newFakeEnv(t, at)
 			name := fmt.Sprintf("keys-%d", i)
 			dest := s3Dest(tc.prefix, 1, 0, tc.format)
 			dest.ErrorOutputPrefix = aws.String(tc.errPrefix)
-			createDirect(t, e.fh, name, dest)
+			e.create(t, name, dest)
 			if _, err := e.fh.PutRecord(t.Context(), &awsfirehose.PutRecordInput{DeliveryStreamName: aws.String(name), Record: &fhtypes.Record{Data: []byte(name + "\n")}}); err != nil {
 				t.Fatal(err)
 			}
@@ -376,8 +427,8 @@ func TestSizeTriggeredFlush(t *testing.T) {
 }
 
 func TestGzip(t *testing.T) {
-	e := newEnv(t)
-	createDirect(t, e.fh, "zipped", s3Dest("z/", 5, 1, fhtypes.CompressionFormatGzip))
+	e := newFakeEnv(t, time.Now().UTC())
+	e.create(t, "zipped", s3Dest("z/", 5, 1, fhtypes.CompressionFormatGzip))
 	var want bytes.Buffer
 	batch := make([]fhtypes.Record, 300)
 	for i := range batch {
@@ -388,12 +439,12 @@ func TestGzip(t *testing.T) {
 	if _, err := e.fh.PutRecordBatch(t.Context(), &awsfirehose.PutRecordBatchInput{DeliveryStreamName: aws.String("zipped"), Records: batch}); err != nil {
 		t.Fatal(err)
 	}
-	var objs []object
-	deadline := time.Now().Add(5 * time.Second)
-	for len(objs) == 0 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-		objs = listObjects(t, e.s3, "z/")
+	e.buffered(t, "zipped", int64(len(batch)))
+	if objs := listObjects(t, e.s3, "z/"); len(objs) != 0 {
+		t.Fatalf("%d objects before the 1 s interval passed", len(objs))
 	}
+	e.fake.Advance(time.Second)
+	objs := waitObjects(t, e.s3, "z/", len(batch)/len(batch), 10*time.Second)
 	if len(objs) != 1 {
 		t.Fatalf("%d objects, want 1", len(objs))
 	}
@@ -746,9 +797,10 @@ func TestPlainS3Destination(t *testing.T) {
 // TestLateSourceReader is the firehose_start fault: the delivery stream is
 // ACTIVE at once, but its reader starts at LATEST only after the delay, so
 // the records put in between are never delivered, and those put after are.
+// The fake clock makes the delay exact.
 func TestLateSourceReader(t *testing.T) {
-	const late = 1500 * time.Millisecond
-	e := newEnv(t, emulation.WithFaults(fault.Config{FirehoseStart: late}))
+	const late = 3 * time.Second
+	e := newFakeEnv(t, time.Now().UTC(), emulation.WithFaults(fault.Config{FirehoseStart: late}))
 	ctx := t.Context()
 	if _, err := e.kn.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("ratings"), ShardCount: aws.Int32(2)}); err != nil {
 		t.Fatal(err)
@@ -759,7 +811,6 @@ func TestLateSourceReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := time.Now()
 	if _, err := e.fh.CreateDeliveryStream(ctx, &awsfirehose.CreateDeliveryStreamInput{
 		DeliveryStreamName: aws.String("late"),
 		DeliveryStreamType: fhtypes.DeliveryStreamTypeKinesisStreamAsSource,
@@ -775,12 +826,25 @@ func TestLateSourceReader(t *testing.T) {
 		t.Fatalf("status at once: %v, %v; want ACTIVE", out, err)
 	}
 	putKinesis(t, e.kn, "ratings", []string{"early-1\n", "early-2\n", "early-3\n"})
-	if time.Since(created) >= late {
-		t.Skipf("putting took %v, longer than the fault's delay: nothing to check on a machine this slow", time.Since(created))
+	if !e.fake.WaitTimers(1, 10*time.Second) {
+		t.Fatal("the delivery stream set no timer for its late reader")
 	}
-	time.Sleep(time.Until(created.Add(late + 200*time.Millisecond)))
+	e.fake.Advance(late - time.Millisecond)
+	if st, _ := e.srv.Firehose.Stats("late"); st.Reading {
+		t.Fatal("the reader started before the fault's delay")
+	}
+	e.fake.Advance(time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for st, _ := e.srv.Firehose.Stats("late"); !st.Reading; st, _ = e.srv.Firehose.Stats("late") {
+		if time.Now().After(deadline) {
+			t.Fatal("the reader did not start once the delay had passed")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	putKinesis(t, e.kn, "ratings", []string{"late-1\n", "late-2\n"})
-	got := lines(waitObjects(t, e.s3, "firehose/", 2, 5*time.Second))
+	e.buffered(t, "late", 2)
+	e.fake.Advance(time.Second)
+	got := lines(waitObjects(t, e.s3, "firehose/", 2, 10*time.Second))
 	if len(got) != 2 || got["late-1\n"] != 1 || got["late-2\n"] != 1 {
 		t.Errorf("delivered %v, want the two records put after the reader started, and none of the three before", got)
 	}

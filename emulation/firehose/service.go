@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mldatalake/mldatalake/emulation/clock"
+
 	"github.com/mldatalake/mldatalake/emulation/awsproto"
 	"github.com/mldatalake/mldatalake/emulation/fault"
 	"github.com/mldatalake/mldatalake/emulation/kinesis"
@@ -39,7 +41,7 @@ type Service struct {
 	kinesis  *kinesis.Service
 	store    ObjectStore
 	faults   *fault.Injector
-	now      func() time.Time
+	clock    clock.Clock
 	log      *slog.Logger
 	region   string
 	account  string
@@ -59,9 +61,10 @@ type Option func(*Service)
 // WithFaults injects partial batch failures from inj.
 func WithFaults(inj *fault.Injector) Option { return func(s *Service) { s.faults = inj } }
 
-// WithClock sets the time source of arrival times, hence of object keys.
-// Buffering intervals and state transitions follow real time regardless.
-func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+// WithClock sets the time source: arrival times (hence object keys),
+// buffering intervals, state transitions, retries and the firehose_start
+// fault all follow it.
+func WithClock(c clock.Clock) Option { return func(s *Service) { s.clock = c } }
 
 // WithLogger sets the logger; the default discards.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
@@ -83,7 +86,7 @@ func WithRetryDuration(d time.Duration) Option { return func(s *Service) { s.ret
 // writes objects to store.
 func New(ks *kinesis.Service, store ObjectStore, opts ...Option) *Service {
 	s := &Service{
-		kinesis: ks, store: store, now: time.Now, log: slog.New(slog.DiscardHandler),
+		kinesis: ks, store: store, clock: clock.Real(), log: slog.New(slog.DiscardHandler),
 		region: DefaultRegion, account: DefaultAccount,
 		delay: DefaultTransitionDelay, retryFor: DefaultRetryDuration,
 		streams: map[string]*deliveryStream{},
@@ -138,6 +141,9 @@ type Stats struct {
 	// RecordsDropped counts records that neither write could store; each
 	// such loss is also logged at error level.
 	RecordsDropped int64
+	// Reading says a Kinesis-sourced stream's reader has started (at once,
+	// or after the firehose_start fault's delay).
+	Reading bool
 }
 
 // Stats returns the counters of the delivery stream called name, and false
