@@ -433,8 +433,10 @@ func (s *Service) getRecords(ctx context.Context, in *getRecordsInput) (*getReco
 	for i, r := range res.Records {
 		out.Records[i] = recordOut{SequenceNumber: r.SequenceNumber, ApproximateArrivalTimestamp: epoch(r.ArrivalTime), Data: r.Data, PartitionKey: r.PartitionKey}
 	}
-	if res.End {
-		// The end of a closed shard: no next iterator, its children instead.
+	if res.End && len(res.Records) == 0 {
+		// Past the end of a closed shard: no next iterator, its children
+		// instead. The call that returns the shard's last records still
+		// gives an iterator, as Kinesis does (kinesalite's recorded tests).
 		for _, c := range res.Children {
 			out.ChildShards = append(out.ChildShards, childShardOut{ShardID: c.ShardID, ParentShards: c.ParentShards, HashKeyRange: hashKeyRange{c.StartKey, c.EndKey}})
 		}

@@ -242,15 +242,13 @@ func (sh *memShard) close(now time.Time) {
 	sh.info.EndSeq = formatSeq(sh.info.CreateSecs, sh.info.Index, maxSeqIx, now.Unix())
 }
 
-// shardFor returns the open shard whose hash-key range holds h.
-func (st *memStream) shardFor(h [16]byte) *memShard {
+// slotFor returns the index in st.open of the shard whose hash-key range
+// holds h.
+func (st *memStream) slotFor(h [16]byte) int {
 	i := sort.Search(len(st.open), func(i int) bool {
 		return bytes.Compare(st.open[i].end[:], h[:]) >= 0
 	})
-	if i == len(st.open) {
-		i = len(st.open) - 1
-	}
-	return st.open[i]
+	return min(i, len(st.open)-1)
 }
 
 // openShards counts the open shards of every stream that is not deleting.
@@ -537,10 +535,27 @@ func (s *MemStore) Put(_ context.Context, name string, recs []PutEntry, out []Pu
 	if status := st.status(s.cfg.Delay, s.cfg.Now); status != statusActive && status != statusUpdating {
 		return s.streamNotFound(name)
 	}
-	stored := 0
+	// Kinesis writes a batch shard by shard: the records of one shard get
+	// consecutive positions, in request order. order lists the records so.
+	slots := make([]int32, len(recs)) // the placement slot of each record
+	counts := make([]int, len(st.open)+1)
 	for i := range recs {
+		s := st.slotFor(recs[i].HashKey)
+		slots[i] = int32(s)
+		counts[s+1]++
+	}
+	for s := 1; s < len(counts); s++ {
+		counts[s] += counts[s-1]
+	}
+	order := make([]int32, len(recs))
+	for i, s := range slots {
+		order[counts[s]] = int32(i)
+		counts[s]++
+	}
+	stored := 0
+	for _, i := range order {
 		e := &recs[i]
-		sh := st.shardFor(e.HashKey)
+		sh := st.open[slots[i]]
 		if e.Reject {
 			out[i] = PutResult{ErrorCode: awsproto.CodeThroughputExceeded,
 				ErrorMessage: fmt.Sprintf("Rate exceeded for shard %s in stream %s under account %s.", sh.info.ID, name, s.cfg.Account)}

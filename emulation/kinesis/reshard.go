@@ -397,4 +397,3 @@ func (s *Service) listTagsForResource(ctx context.Context, in *listTagsForResour
 	tags, _ := sortedTags(info.Tags, "", len(info.Tags))
 	return &listTagsForResourceOutput{Tags: tags}, nil
 }
-

@@ -2,9 +2,13 @@ package kinesis
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -139,26 +143,67 @@ func op[In any, Out any](fn func(context.Context, *In) (*Out, error)) handler {
 	}
 }
 
+// ServeHTTP answers a request in the order AWS's request framework checks
+// it: a body at all, a content type it speaks, a body it can parse, an
+// operation it knows, then the operation's own validation.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Amzn-Requestid", uuid.NewString())
-	c := codecFor(r.Header.Get("Content-Type"))
+	h := w.Header()
+	h.Set("X-Amzn-Requestid", uuid.NewString())
+	h.Set("X-Amz-Id-2", requestID2())
 	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), awsproto.Kinesis.TargetPrefix)
-	h := s.ops[name]
-	if !ok || h == nil {
+	op := s.ops[name]
+	if !ok {
+		op = nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		body = nil
+	}
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	ct = strings.TrimSpace(ct)
+	if len(body) == 0 || r.Method != http.MethodPost {
+		c := cborCodec
+		if ct == contentJSON {
+			c = jsonCodec
+		}
+		code := awsproto.CodeUnknownOperation
+		if op != nil {
+			code = awsproto.CodeSerialization
+		}
+		s.writeError(w, c, &awsproto.Error{Code: code, Status: http.StatusBadRequest})
+		return
+	}
+	var c codec
+	switch ct {
+	case contentJSON:
+		c = jsonCodec
+	case contentCBOR:
+		c = cborCodec
+	case "application/json":
+		// The deprecated JSON flavour goes no further than parsing.
+		code, status := "UnknownOperationException", http.StatusNotFound
+		if jsonKind(body) != '{' || !json.Valid(body) {
+			code, status = "SerializationException", http.StatusBadRequest
+		}
+		b, _ := json.Marshal(map[string]any{"Output": map[string]string{"__type": "com.amazon.coral.service#" + code}, "Version": "1.0"})
+		writeBody(w, "application/json", status, b)
+		return
+	default:
+		writeBody(w, "", http.StatusNotFound, []byte("<UnknownOperationException/>\n"))
+		return
+	}
+	// A malformed body is a SerializationException even for an unknown
+	// operation; for a known one, decoding finds out (without a second pass
+	// over the body).
+	if !c.startsObject(body) || (op == nil && !c.wellFormed(body)) {
+		s.writeError(w, c, &awsproto.Error{Code: awsproto.CodeSerialization, Status: http.StatusBadRequest})
+		return
+	}
+	if op == nil {
 		s.writeError(w, c, &awsproto.Error{Code: awsproto.CodeUnknownOperation, Status: http.StatusBadRequest})
 		return
 	}
-	serialization := &awsproto.Error{Code: awsproto.CodeSerialization, Status: http.StatusBadRequest}
-	if r.Method != http.MethodPost {
-		s.writeError(w, c, serialization)
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil || len(body) == 0 || (c.contentType == contentJSON && jsonKind(body) != '{') {
-		s.writeError(w, c, serialization)
-		return
-	}
-	out, err := h(r.Context(), c, body)
+	out, err := op(r.Context(), c, body)
 	if err != nil {
 		s.writeError(w, c, err)
 		return
@@ -171,10 +216,26 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	w.Header().Set("Content-Type", c.contentType)
+	writeBody(w, c.contentType, http.StatusOK, b)
+}
+
+func writeBody(w http.ResponseWriter, contentType string, status int, b []byte) {
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
+	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// requestID2 is a value for the x-amz-id-2 header AWS sends with every
+// response: 72 random bytes in base64.
+func requestID2() string {
+	var b [72]byte
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
+	}
+	return base64.StdEncoding.EncodeToString(b[:])
 }
 
 // writeError answers with err as Kinesis does: {"__type": code, "message":
@@ -198,10 +259,7 @@ func (s *Service) writeError(w http.ResponseWriter, c codec, err error) {
 	}
 	b, _ := c.marshal(body)
 	w.Header().Set("X-Amzn-Errortype", e.Code)
-	w.Header().Set("Content-Type", c.contentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(b)
+	writeBody(w, c.contentType, e.Status, b)
 }
 
 // ---- names ----

@@ -19,9 +19,9 @@ const maxViolations = 10
 
 // Patterns of the model, with the text quoted in messages.
 var (
-	namePattern     = pattern(`[a-zA-Z0-9_.-]+`)
-	hashKeyPattern  = pattern(`0|([1-9]\d{0,38})`)
-	seqPattern      = pattern(`0|([1-9]\d{0,128})`)
+	namePattern      = pattern(`[a-zA-Z0-9_.-]+`)
+	hashKeyPattern   = pattern(`0|([1-9]\d{0,38})`)
+	seqPattern       = pattern(`0|([1-9]\d{0,128})`)
 	streamARNPattern = pattern(`arn:aws.*:kinesis:.*:\d{12}:stream/\S+`)
 )
 

@@ -385,13 +385,21 @@ var (
 	cborCodec = codec{contentCBOR, cborDec.Unmarshal, cborEnc.Marshal}
 )
 
-// codecFor picks the codec of a request from its Content-Type.
-func codecFor(contentType string) codec {
-	ct, _, _ := strings.Cut(contentType, ";")
-	if strings.EqualFold(strings.TrimSpace(ct), contentCBOR) {
-		return cborCodec
+// startsObject tells whether body starts a JSON object or a CBOR map, what
+// every request must be.
+func (c codec) startsObject(body []byte) bool {
+	if c.contentType == contentJSON {
+		return jsonKind(body) == '{'
 	}
-	return jsonCodec
+	return len(body) > 0 && body[0]>>5 == 5 // major type 5: a map
+}
+
+// wellFormed tells whether body is one well-formed value.
+func (c codec) wellFormed(body []byte) bool {
+	if c.contentType == contentJSON {
+		return json.Valid(body)
+	}
+	return cbor.Wellformed(body) == nil
 }
 
 // cborSerializationMessage is the message for a CBOR decoding error.
