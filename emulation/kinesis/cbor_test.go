@@ -40,6 +40,7 @@ func cborRaw(tb testing.TB, url, op string, req map[string]any) (int, []byte) {
 	hr.Header.Set("Content-Type", "application/x-amz-cbor-1.1")
 	hr.Header.Set("X-Amz-Target", "Kinesis_20131202."+op)
 	hr.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0")
+	hr.Header.Set("X-Amz-Date", "20260101T000000Z")
 	resp, err := http.DefaultClient.Do(hr)
 	if err != nil {
 		tb.Fatalf("%s: %v", op, err)

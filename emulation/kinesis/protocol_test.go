@@ -22,6 +22,7 @@ func jsonCall(tb testing.TB, url, contentType, op, body string) (int, map[string
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("X-Amz-Target", "Kinesis_20131202."+op)
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0")
+	req.Header.Set("X-Amz-Date", "20260101T000000Z")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
