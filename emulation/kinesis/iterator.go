@@ -2,6 +2,7 @@ package kinesis
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
 	"encoding/binary"
 	"hash/crc32"
@@ -79,14 +80,26 @@ type putEntry struct {
 	Data            blob    `json:"Data"`
 }
 
+var (
+	partitionKeyRule    = strRule{required: true, min: 1, max: MaxPartitionKeyLen}
+	explicitHashKeyRule = strRule{pattern: &hashKeyPattern}
+)
+
+// valid tells cheaply whether the entry satisfies its constraints, as
+// nearly all do.
+func (e *putEntry) valid() bool {
+	if e.PartitionKey == nil || e.Data == nil || len(e.Data) > MaxRecordSize || e.ExplicitHashKey != nil {
+		return false
+	}
+	n := len(*e.PartitionKey) // bytes; at least as many as UTF-16 units
+	return n >= 1 && n <= MaxPartitionKeyLen
+}
+
 // check adds the entry's constraint violations; prefix is its path in the
 // request ("" for PutRecord, "records.N.member." for PutRecords).
-func (e *putEntry) check(v *violations, prefix string, withSeq func()) {
-	if withSeq != nil {
-		withSeq()
-	}
-	v.str(prefix+"partitionKey", e.PartitionKey, strRule{required: true, min: 1, max: MaxPartitionKeyLen})
-	v.str(prefix+"explicitHashKey", e.ExplicitHashKey, strRule{pattern: &hashKeyPattern})
+func (e *putEntry) check(v *violations, prefix string) {
+	v.str(prefix+"partitionKey", e.PartitionKey, partitionKeyRule)
+	v.str(prefix+"explicitHashKey", e.ExplicitHashKey, explicitHashKeyRule)
 	switch {
 	case e.Data == nil:
 		v.add("null", prefix+"data", "Member must not be null")
@@ -103,7 +116,7 @@ func (e *putEntry) hashKey() ([16]byte, error) {
 		return [16]byte{}, awsproto.InvalidArgument("Record size %d bytes (data plus partition key) exceeds the limit of %d bytes.", size, MaxRecordSize)
 	}
 	if e.ExplicitHashKey == nil {
-		return key16(PartitionKeyHash(key)), nil
+		return md5.Sum([]byte(key)), nil // PartitionKeyHash, as bytes
 	}
 	h := *e.ExplicitHashKey
 	v, _ := new(big.Int).SetString(h, 10)
@@ -135,9 +148,8 @@ func (s *Service) putError(ctx context.Context, name string, err error) error {
 
 func (s *Service) putRecord(ctx context.Context, in *putRecordInput) (*putRecordOutput, error) {
 	var v violations
-	in.check(&v, "", func() {
-		v.str("sequenceNumberForOrdering", in.SequenceNumberForOrdering, strRule{pattern: &seqPattern})
-	})
+	v.str("sequenceNumberForOrdering", in.SequenceNumberForOrdering, strRule{pattern: &seqPattern})
+	in.check(&v, "")
 	v.stream(&in.streamRef)
 	if err := v.err(); err != nil {
 		return nil, err
@@ -199,7 +211,9 @@ func (s *Service) putRecords(ctx context.Context, in *putRecordsInput) (*putReco
 		v.add(recordsValue(n), "records", "Member must have length less than or equal to "+strconv.Itoa(MaxRecordsPerPut))
 	}
 	for i := range in.Records {
-		in.Records[i].check(&v, "records."+strconv.Itoa(i+1)+".member.", nil)
+		if e := &in.Records[i]; !e.valid() {
+			e.check(&v, "records."+strconv.Itoa(i+1)+".member.")
+		}
 		if len(v.msgs) >= maxViolations {
 			break
 		}

@@ -118,14 +118,16 @@ func (r *Reader) Read(limit int) ([]Record, <-chan struct{}, error) {
 	if len(cands) > limit {
 		cands = cands[:limit]
 	}
-	taken := map[string]int{}
-	for _, rec := range cands {
-		taken[rec.ShardID]++
+	// The records returned are those at or before the last one's position.
+	cutoff := uint64(0)
+	if len(cands) > 0 {
+		cutoff = cands[len(cands)-1].Position
 	}
 	var done []int
 	for _, rd := range reads {
 		sh := &r.shards[rd.slot]
-		n := taken[shardName(int64(sh.index))]
+		recs := rd.res.Records
+		n := sort.Search(len(recs), func(i int) bool { return recs[i].Position > cutoff })
 		if n > 0 {
 			sh.next = rd.res.Records[n-1].Position + 1
 		}
