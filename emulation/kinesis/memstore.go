@@ -104,7 +104,7 @@ type reshard struct {
 type memShard struct {
 	info       ShardInfo
 	start, end [16]byte // hash-key range, inclusive, big-endian
-	recs       []record
+	recs       recordLog
 }
 
 type record struct {
@@ -561,12 +561,10 @@ func (s *MemStore) Put(_ context.Context, name string, recs []PutEntry, out []Pu
 				ErrorMessage: fmt.Sprintf("Rate exceeded for shard %s in stream %s under account %s.", sh.info.ID, name, s.cfg.Account)}
 			continue
 		}
-		if len(sh.recs) > 0 && now.Sub(sh.recs[0].arrival) > st.retention {
-			sh.trim(now, st.retention)
-		}
+		sh.recs.trim(now, st.retention)
 		st.counter++
 		seq := formatSeq(sh.info.CreateSecs, sh.info.Index, st.counter, max(nowSecs, sh.info.CreateSecs))
-		sh.recs = append(sh.recs, record{pos: st.counter, seq: seq, key: e.PartitionKey, data: e.Data, arrival: now})
+		sh.recs.append(record{pos: st.counter, seq: seq, key: e.PartitionKey, data: e.Data, arrival: now})
 		out[i] = PutResult{ShardID: sh.info.ID, SequenceNumber: seq}
 		stored++
 	}
@@ -574,17 +572,6 @@ func (s *MemStore) Put(_ context.Context, name string, recs []PutEntry, out []Pu
 		st.changed()
 	}
 	return nil
-}
-
-// trim drops records older than the retention period; the caller holds st.mu.
-func (sh *memShard) trim(now time.Time, retention time.Duration) {
-	cut := 0
-	for cut < len(sh.recs) && now.Sub(sh.recs[cut].arrival) > retention {
-		cut++
-	}
-	if cut > 0 {
-		sh.recs = append([]record(nil), sh.recs[cut:]...)
-	}
 }
 
 // readable finds a stream whose shards can be read: it exists as incarnation
@@ -616,10 +603,9 @@ func (s *MemStore) Seek(_ context.Context, name string, shard int, at Seek) (uin
 	case SeekTrimHorizon:
 		return st.gen, 0, nil
 	case SeekAtTime:
-		recs := st.shards[shard].recs
-		i := sort.Search(len(recs), func(i int) bool { return !recs[i].arrival.Before(at.Time) })
-		if i < len(recs) {
-			return st.gen, recs[i].pos, nil
+		recs := &st.shards[shard].recs
+		if i := recs.searchTime(at.Time); i < recs.len() {
+			return st.gen, recs.at(i).pos, nil
 		}
 	}
 	return st.gen, st.counter + 1, nil
@@ -634,15 +620,13 @@ func (s *MemStore) Read(_ context.Context, name string, gen uint64, shard int, p
 	defer st.mu.Unlock()
 	now := s.cfg.Now()
 	sh := st.shards[shard]
-	if len(sh.recs) > 0 && now.Sub(sh.recs[0].arrival) > st.retention {
-		sh.trim(now, st.retention)
-	}
-	recs := sh.recs
-	i := sort.Search(len(recs), func(i int) bool { return recs[i].pos >= pos })
-	out := &ReadResult{Next: pos}
+	recs := &sh.recs
+	recs.trim(now, st.retention)
+	i := recs.search(pos)
+	out := &ReadResult{Next: pos, Records: make([]Record, 0, min(limit, recs.len()-i))}
 	size := 0
-	for ; i < len(recs) && len(out.Records) < limit; i++ {
-		r := &recs[i]
+	for ; i < recs.len() && len(out.Records) < limit; i++ {
+		r := recs.at(i)
 		if size > 0 && size+len(r.data)+len(r.key) > maxBytes {
 			break
 		}
@@ -651,8 +635,8 @@ func (s *MemStore) Read(_ context.Context, name string, gen uint64, shard int, p
 			Data: r.data, ArrivalTime: r.arrival, Position: r.pos})
 		out.Next = r.pos + 1
 	}
-	if i < len(recs) {
-		out.MillisBehind = max(0, now.Sub(recs[i].arrival).Milliseconds())
+	if i < recs.len() {
+		out.MillisBehind = max(0, now.Sub(recs.at(i).arrival).Milliseconds())
 	} else if !sh.info.Closed.IsZero() {
 		out.End = true
 		for _, c := range st.shards {

@@ -1,9 +1,11 @@
 package kinesis
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -101,7 +103,7 @@ func (r *Reader) Read(limit int) ([]Record, <-chan struct{}, error) {
 		slot int
 		res  *ReadResult
 	}
-	var reads []read
+	reads := make([]read, 0, len(r.shards))
 	var cands []Record
 	for slot, sh := range r.shards {
 		res, err := r.backend.Read(ctx, r.name, r.gen, sh.index, sh.next, limit, MaxGetRecordsBytes)
@@ -112,9 +114,12 @@ func (r *Reader) Read(limit int) ([]Record, <-chan struct{}, error) {
 			return nil, nil, fmt.Errorf("read %s: %w", r.name, err)
 		}
 		reads = append(reads, read{slot, res})
+		if cands == nil {
+			cands = make([]Record, 0, len(res.Records)*len(r.shards))
+		}
 		cands = append(cands, res.Records...)
 	}
-	sort.Slice(cands, func(a, b int) bool { return cands[a].Position < cands[b].Position })
+	slices.SortFunc(cands, func(a, b Record) int { return cmp.Compare(a.Position, b.Position) })
 	if len(cands) > limit {
 		cands = cands[:limit]
 	}
