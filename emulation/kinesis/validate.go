@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mldatalake/mldatalake/emulation/awsproto"
 )
@@ -74,9 +73,6 @@ func javaLen(s string) int {
 		if r > 0xFFFF {
 			n++
 		}
-	}
-	if n == 0 && len(s) > 0 { // invalid UTF-8 only
-		return utf8.RuneCountInString(s)
 	}
 	return n
 }
