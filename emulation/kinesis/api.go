@@ -95,7 +95,7 @@ func (s *Service) createStream(ctx context.Context, in *createStreamInput) (*emp
 
 type deleteStreamInput struct {
 	streamRef
-	EnforceConsumerDeletion *bool `json:"EnforceConsumerDeletion"`
+	EnforceConsumerDeletion *boolean `json:"EnforceConsumerDeletion"`
 }
 
 func (s *Service) deleteStream(ctx context.Context, in *deleteStreamInput) (*empty, error) {

@@ -56,6 +56,8 @@ func TestWireErrors(t *testing.T) {
 			"SerializationException", "Message", "class java.lang.Boolean can not be converted to an String"},
 		{"string member given a number", "DescribeStream", `{"StreamName":2147483648}`,
 			"SerializationException", "Message", "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String"},
+		{"boolean member given a string", "DeleteStream", `{"StreamName":"a","EnforceConsumerDeletion":"yes"}`,
+			"SerializationException", "Message", "'YES' can not be converted to an Boolean"},
 		{"integer member given a string", "CreateStream", `{"StreamName":"a","ShardCount":"3"}`,
 			"SerializationException", "Message", "class java.lang.String can not be converted to an Integer"},
 		{"integer member given an object", "ListStreams", `{"Limit":{}}`,

@@ -75,13 +75,6 @@ func serializationMessage(err error) string {
 		case "number":
 			return msgBigNumber + "an String"
 		}
-	case reflect.Bool:
-		switch kind {
-		case "number":
-			return msgBigNumber + "an Boolean"
-		case "string":
-			return "Value can not be converted to an Boolean"
-		}
 	case reflect.Slice:
 		if kind != "object" {
 			return "Expected list or null"
@@ -279,6 +272,36 @@ func intp(n *integer) (int, bool) {
 		return 0, false
 	}
 	return int(*n), true
+}
+
+// ---- Boolean ----
+
+// boolean is a Boolean member, with Coral's messages for other values.
+type boolean bool
+
+func (b *boolean) UnmarshalJSON(data []byte) error {
+	switch jsonKind(data) {
+	case 'n':
+		return nil
+	case 't', 'f':
+		var v bool
+		if err := json.Unmarshal(data, &v); err != nil {
+			return err
+		}
+		*b = boolean(v)
+		return nil
+	case '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		return &typeError{"'" + strings.ToUpper(s) + "' can not be converted to an Boolean"}
+	case '[':
+		return &typeError{msgListFound}
+	case '{':
+		return &typeError{msgStructFound}
+	}
+	return &typeError{msgBigNumber + "an Boolean"}
 }
 
 // ---- Timestamp ----
