@@ -211,6 +211,9 @@ func TestUnsignedRequestRefused(t *testing.T) {
 			if tc.target != "" {
 				req.Header.Set("X-Amz-Target", tc.target)
 				req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+				if strings.HasPrefix(tc.target, "Kinesis") {
+					req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+				}
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

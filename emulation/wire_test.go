@@ -38,6 +38,7 @@ func TestErrorWireFormat(t *testing.T) {
 			req.Header.Set("X-Amz-Target", tc.target)
 			req.Header.Set("Content-Type", tc.contentType)
 			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1/x/aws4_request, SignedHeaders=host, Signature=0")
+			req.Header.Set("X-Amz-Date", "20261125T000000Z")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
