@@ -10,7 +10,6 @@ import (
 	"math/big"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/mldatalake/mldatalake/emulation"
+	"github.com/mldatalake/mldatalake/emulation/clock"
 	"github.com/mldatalake/mldatalake/emulation/fault"
 	"github.com/mldatalake/mldatalake/emulation/kinesis"
 )
@@ -598,17 +598,17 @@ func TestValidation(t *testing.T) {
 // and run against the embedded one only.
 
 func TestExpiredIterator(t *testing.T) {
-	var skew atomic.Int64
-	srv := emulation.NewTestServer(t, emulation.WithClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }))
+	fake := clock.NewFake(time.Now())
+	srv := emulation.NewTestServer(t, emulation.WithClock(fake))
 	c := awskinesis.NewFromConfig(srv.Config())
 	createStream(t, c, "expiry", 1)
 	it := iter(t, c, &awskinesis.GetShardIteratorInput{StreamName: aws.String("expiry"), ShardId: aws.String("shardId-000000000000"), ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
-	skew.Store(int64(4 * time.Minute))
+	fake.Advance(4 * time.Minute)
 	out, err := c.GetRecords(t.Context(), &awskinesis.GetRecordsInput{ShardIterator: it})
 	if err != nil {
 		t.Fatalf("iterator 4 minutes old: %v", err)
 	}
-	skew.Store(int64(8 * time.Minute))
+	fake.Advance(4 * time.Minute)
 	if _, err := c.GetRecords(t.Context(), &awskinesis.GetRecordsInput{ShardIterator: out.NextShardIterator}); err != nil {
 		t.Fatalf("next iterator, 4 minutes old: %v", err)
 	}
