@@ -31,6 +31,7 @@ func awsCLI(t *testing.T, srv *emulation.Server, args ...string) string {
 }
 
 func TestAWSCLI(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("the AWS CLI is not installed; skipping the real-client check")
 	}

@@ -43,6 +43,7 @@ func faultServer(tb testing.TB, spec string) (*emulation.Server, *s3.Client) {
 }
 
 func TestFaultKinds(t *testing.T) {
+	t.Parallel()
 	t.Run("throttle", func(t *testing.T) {
 		_, c := faultServer(t, "throttle=1,seed=42")
 		_, err := c.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String("lake")})
@@ -109,6 +110,7 @@ func TestFaultKinds(t *testing.T) {
 // TestFaultsDeterministic: the same seed gives the same outcome for the same
 // sequence of requests; another seed gives another.
 func TestFaultsDeterministic(t *testing.T) {
+	t.Parallel()
 	outcomes := func(spec string) string {
 		_, c := faultServer(t, spec)
 		var b strings.Builder
@@ -142,6 +144,7 @@ func TestFaultsDeterministic(t *testing.T) {
 }
 
 func TestParseFaults(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      string
 		want    string

@@ -28,6 +28,7 @@ func newS3(tb testing.TB, srv *emulation.Server) *s3.Client {
 }
 
 func TestS3Objects(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	c := newS3(t, srv)
 	ctx := t.Context()
@@ -70,6 +71,7 @@ func TestS3Objects(t *testing.T) {
 }
 
 func TestS3ListObjectsV2(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	c := newS3(t, srv)
 	ctx := t.Context()
@@ -130,6 +132,7 @@ func TestS3ListObjectsV2(t *testing.T) {
 }
 
 func TestS3Multipart(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	c := newS3(t, srv)
 	ctx := t.Context()
@@ -154,6 +157,7 @@ func TestS3Multipart(t *testing.T) {
 }
 
 func TestS3OnDisk(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srv := emulation.NewTestServer(t, emulation.WithS3Dir(dir))
 	c := newS3(t, srv)
@@ -196,6 +200,7 @@ func TestS3OnDisk(t *testing.T) {
 }
 
 func TestUnsignedRequestRefused(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	for _, tc := range []struct {
 		name, target string

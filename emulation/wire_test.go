@@ -16,6 +16,7 @@ import (
 // DynamoDB in its own namespace or, for errors raised before the service
 // (validation, serialization), in Coral's; Kinesis and Firehose bare.
 func TestErrorWireFormat(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	for _, tc := range []struct {
 		target, contentType, body string

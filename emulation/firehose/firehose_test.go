@@ -242,6 +242,7 @@ func putKinesis(tb testing.TB, c *awskinesis.Client, stream string, recs []strin
 }
 
 func TestKinesisSourceDeliversToS3(t *testing.T) {
+	t.Parallel()
 	e := newFakeEnv(t, time.Now().UTC())
 	ctx := t.Context()
 	if _, err := e.kn.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("ratings"), ShardCount: aws.Int32(4)}); err != nil {
@@ -329,6 +330,7 @@ func TestKinesisSourceDeliversToS3(t *testing.T) {
 }
 
 func TestKeyLayout(t *testing.T) {
+	t.Parallel()
 	// A fixed clock, near real time because S3 rejects skewed requests;
 	// each case's stream becomes ACTIVE half a second later, in the same
 	// second.
@@ -387,6 +389,7 @@ func keys(objs []object) []string {
 }
 
 func TestSizeTriggeredFlush(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	createDirect(t, e.fh, "big", s3Dest("big/", 1, 900, fhtypes.CompressionFormatUncompressed))
 	ctx := t.Context()
@@ -427,6 +430,7 @@ func TestSizeTriggeredFlush(t *testing.T) {
 }
 
 func TestGzip(t *testing.T) {
+	t.Parallel()
 	e := newFakeEnv(t, time.Now().UTC())
 	e.create(t, "zipped", s3Dest("z/", 5, 1, fhtypes.CompressionFormatGzip))
 	var want bytes.Buffer
@@ -465,6 +469,7 @@ func TestGzip(t *testing.T) {
 }
 
 func TestDirectPutLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, emulation.WithFaults(fault.Config{Rates: map[fault.Kind]float64{fault.Partial: 0.2}, Seed: 3}))
 	ctx := t.Context()
 	name := "direct"
@@ -575,6 +580,7 @@ func TestDirectPutLifecycle(t *testing.T) {
 }
 
 func TestValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	createDirect(t, e.fh, "v", s3Dest("v/", 5, 60, ""))
@@ -716,6 +722,7 @@ func newBare(t *testing.T, store firehose.ObjectStore) (*firehose.Service, *awsf
 }
 
 func TestFailedWrites(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		store *flakyStore
@@ -766,6 +773,7 @@ func TestFailedWrites(t *testing.T) {
 }
 
 func TestPlainS3Destination(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	_, err := e.fh.CreateDeliveryStream(ctx, &awsfirehose.CreateDeliveryStreamInput{
@@ -799,6 +807,7 @@ func TestPlainS3Destination(t *testing.T) {
 // the records put in between are never delivered, and those put after are.
 // The fake clock makes the delay exact.
 func TestLateSourceReader(t *testing.T) {
+	t.Parallel()
 	const late = 3 * time.Second
 	e := newFakeEnv(t, time.Now().UTC(), emulation.WithFaults(fault.Config{FirehoseStart: late}))
 	ctx := t.Context()

@@ -15,6 +15,7 @@ import (
 )
 
 func TestReportFiles(t *testing.T) {
+	t.Parallel()
 	rep := &Report{
 		Target: "embedded", Dataset: "generated tiny (seed 2)",
 		Stages: []StageResult{{Report: pipeline.Report{Stage: "migrate", Read: 20, Written: 19, Rejected: 1, Duration: 2 * time.Second}, Seconds: 2}},
@@ -60,6 +61,7 @@ func TestReportFiles(t *testing.T) {
 // (no passing case for it, no extra "run" case), and times have three
 // decimals.
 func TestJUnitFailedStage(t *testing.T) {
+	t.Parallel()
 	rep := &Report{Status: StatusFailed, Error: "migrate: validate movies_t: 5 rows, 4 items"}
 	rep.setStage(pipeline.Report{Stage: "seed", Duration: 3150621673 * time.Nanosecond}, nil)
 	rep.setStage(pipeline.Report{Stage: "migrate", Duration: 40 * time.Nanosecond}, errors.New("validate movies_t: 5 rows, 4 items\nmore"))

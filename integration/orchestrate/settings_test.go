@@ -28,6 +28,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadConfigFileAndPrefix(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "lake.env")
 	os.WriteFile(cfg, []byte("# test\nPIPELINE_TARGET=embedded\nFIXTURE_SCALE=tiny\nexport PIPELINE_RESOURCE_PREFIX=ci-\nPIPELINE_STREAM=\"mine\"\n"), 0o644)

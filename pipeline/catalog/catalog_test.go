@@ -137,6 +137,7 @@ func cols(cs []datacatalog.Column) string {
 }
 
 func TestRunEmulator(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	cfg := srv.Config()
 	clients := pipeline.NewClients(cfg)
@@ -273,6 +274,7 @@ func TestRunEmulator(t *testing.T) {
 }
 
 func TestScanEmulator(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	clients := pipeline.NewClients(srv.Config())
 	var items []map[string]types.AttributeValue

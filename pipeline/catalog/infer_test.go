@@ -18,6 +18,7 @@ func render(cols []datacatalog.Column) string {
 }
 
 func TestRecordType(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, line, want, wantErr string
 	}{
@@ -110,6 +111,7 @@ func TestMerge(t *testing.T) {
 }
 
 func TestAttrType(t *testing.T) {
+	t.Parallel()
 	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	n := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
 	tests := []struct {
@@ -141,6 +143,7 @@ func TestAttrType(t *testing.T) {
 }
 
 func TestItemSchema(t *testing.T) {
+	t.Parallel()
 	items := []map[string]types.AttributeValue{
 		{"Id": &types.AttributeValueMemberS{Value: "1x31"}, "userId": &types.AttributeValueMemberS{Value: "1"},
 			"rating": &types.AttributeValueMemberS{Value: "2.5"}},
@@ -159,6 +162,7 @@ func TestItemSchema(t *testing.T) {
 }
 
 func TestS3Folder(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		prefix, key, bucket   string
 		wantFolder, wantTable string

@@ -7,6 +7,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"ratings_t": "ratings_t", "Ratings-T": "ratings_t", "firehose/": "firehose", "a.b c": "a_b_c", "né": "n_",
 	} {

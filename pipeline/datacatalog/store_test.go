@@ -21,6 +21,7 @@ func openStore(tb testing.TB, path string) *datacatalog.Store {
 }
 
 func TestStore(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "sub", "catalog.duckdb")
 	crawled := time.Date(2026, 11, 25, 19, 3, 11, 0, time.UTC)
@@ -97,6 +98,7 @@ func TestStore(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	if _, err := datacatalog.Open(t.Context(), ""); err == nil {
 		t.Error("Open(\"\") succeeded")
 	}

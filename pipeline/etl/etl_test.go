@@ -136,6 +136,7 @@ func checkOutput(tb testing.TB, c *s3.Client, prefix string) string {
 // embedded emulator and compares the objects written with the same golden
 // files as TestGoldenTiny.
 func TestRunEmulator(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	cfg := srv.Config()
 	clients := pipeline.NewClients(cfg)
@@ -243,6 +244,7 @@ func TestRunEmulator(t *testing.T) {
 // TestRunEmulatorFaults runs catalog and etl with throttles, 5xx errors and
 // lost responses injected: the outputs are still exactly the golden files.
 func TestRunEmulatorFaults(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("the SDK's backoff makes this take seconds")
 	}
@@ -281,6 +283,7 @@ func TestRunEmulatorFaults(t *testing.T) {
 // two objects) is one row of rating_new, the first arrival's, and the
 // report counts the duplicate; records without an event id are all kept.
 func TestRunKeepsOneRowPerEvent(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	cfg := srv.Config()
 	clients := pipeline.NewClients(cfg)

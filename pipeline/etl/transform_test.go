@@ -155,6 +155,7 @@ func runInput(tb testing.TB, in input) result {
 }
 
 func TestSparkInt(t *testing.T) {
+	t.Parallel()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
@@ -214,6 +215,7 @@ func TestSparkInt(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestTransforms(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   input
@@ -448,6 +450,7 @@ func TestTransforms(t *testing.T) {
 // compares the three outputs and the rejects with testdata/*.golden.
 // Refresh with: go test ./pipeline/etl -run Golden -update
 func TestGoldenTiny(t *testing.T) {
+	t.Parallel()
 	fx := LoadFixture(t, filepath.Join("testdata", "tiny"))
 	in := input{
 		ratings: fx.Items["ratings_t"],
@@ -474,6 +477,7 @@ func TestGoldenTiny(t *testing.T) {
 }
 
 func TestAttrText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		av     types.AttributeValue
@@ -506,6 +510,7 @@ func TestAttrText(t *testing.T) {
 }
 
 func TestCheckColumns(t *testing.T) {
+	t.Parallel()
 	links := datacatalog.Table{Name: "links_t", RecordCount: 3, Columns: []datacatalog.Column{{Name: "imdbid"}, {Name: "movieid"}}}
 	err := checkColumns(links, required[labelLinks])
 	if err == nil || !strings.Contains(err.Error(), "links_t has no column tmdbid (it has imdbid, movieid)") {
@@ -522,6 +527,7 @@ func TestCheckColumns(t *testing.T) {
 }
 
 func TestAppendItemsStopsOnCancel(t *testing.T) {
+	t.Parallel()
 	j := newTestJob(t)
 	cols := []string{"movieid", "title", "genres"}
 	if err := j.createStaging(t.Context(), labelMovies, cols); err != nil {
@@ -536,6 +542,7 @@ func TestAppendItemsStopsOnCancel(t *testing.T) {
 }
 
 func TestJobSpillsToWorkDir(t *testing.T) {
+	t.Parallel()
 	j := newTestJob(t)
 	var got string
 	if err := j.conn.QueryRowContext(t.Context(), `SELECT current_setting('temp_directory')`).Scan(&got); err != nil {
@@ -547,6 +554,7 @@ func TestJobSpillsToWorkDir(t *testing.T) {
 }
 
 func TestBadMemoryLimit(t *testing.T) {
+	t.Parallel()
 	_, err := newJob(t.Context(), t.TempDir(), "lots", slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), `memory_limit "lots"`) {
 		t.Errorf("err = %v, want one naming the memory limit", err)

@@ -33,6 +33,7 @@ func writeDataset(t *testing.T, big int) string {
 }
 
 func TestStage(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	// ratings.csv is 3 parts of 5 MiB: the multipart path.
 	dir := writeDataset(t, 11<<20/20)
@@ -63,6 +64,7 @@ func TestStage(t *testing.T) {
 }
 
 func TestStageMissingFile(t *testing.T) {
+	t.Parallel()
 	srv := emulation.NewTestServer(t)
 	dir := writeDataset(t, 0)
 	os.Remove(filepath.Join(dir, "links.csv"))
@@ -75,6 +77,7 @@ func TestStageMissingFile(t *testing.T) {
 // TestStageLostResponses: uploads whose responses are lost are sent again by
 // the SDK; the objects are whole and each file is counted once.
 func TestStageLostResponses(t *testing.T) {
+	t.Parallel()
 	fc, err := fault.Parse("lost_response=0.3,seed=5")
 	if err != nil {
 		t.Fatal(err)

@@ -61,6 +61,7 @@ func putOutputs(t *testing.T, srv *emulation.Server, outputs map[string]string, 
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	expected, err := verify.Expect(writePrepared(t), verify.DefaultKeepRows)
 	if err != nil {
 		t.Fatal(err)
