@@ -63,5 +63,5 @@ func (r *Runner) PrepareDataset(ctx context.Context) (*Dataset, error) {
 	p, err := movielens.Prepare(ctx, ds.Source, s.preparedDir(),
 		movielens.WithThreshold(s.MaxRejects), movielens.WithRejectsPath(rejects), movielens.WithLogger(r.StageLog))
 	ds.Prepared = p // its counts, even when it failed
-	return ds, err // movielens names the source directory
+	return ds, err  // movielens names the source directory
 }
