@@ -2,10 +2,6 @@
 
 // Targets of the MovieLens data-lake pipeline. `go tool mage -l` lists them;
 // `go tool mage settings` lists the environment variables they read.
-//
-// The targets are thin: each runs a command of integration/cmd/lake, built
-// once per change of the code, so that listing the targets compiles none of
-// the pipeline.
 package main
 
 import (
@@ -28,6 +24,10 @@ import (
 
 // Default is what `go tool mage` runs without a target.
 var Default = E2e
+
+// The targets are thin: each runs a command of integration/cmd/lake, built
+// once per change of the code, so that listing the targets compiles none of
+// the pipeline.
 
 // lakeBinary builds integration/cmd/lake into a cache folder of this
 // checkout; go build leaves an up-to-date binary as it is.
@@ -104,14 +104,8 @@ func ETL(ctx context.Context) error { return lake(ctx, "etl") }
 // Verify asserts the training CSVs in S3 and, when they pass, publishes them to OUT_DIR/trainingdata.
 func Verify(ctx context.Context) error { return lake(ctx, "verify") }
 
-// Emulator serves the standalone AWS emulator until interrupted, on PIPELINE_UP_AWS_ADDR (default 127.0.0.1:4566).
-func Emulator(ctx context.Context) error {
-	addr := os.Getenv("PIPELINE_UP_AWS_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:4566"
-	}
-	return sh.RunV("go", "run", "./emulation/cmd/awsemu", "-listen", addr)
-}
+// Emulator serves the AWS emulator alone until interrupted, on PIPELINE_UP_AWS_ADDR (default 127.0.0.1:4566).
+func Emulator(ctx context.Context) error { return lake(ctx, "emulator") }
 
 // Test runs every test: go test ./...
 func Test() error {

@@ -119,11 +119,11 @@ func WithFaults(f fault.Config) Option { return func(o *options) { o.faults = f 
 func WithS3Dir(dir string) Option { return func(o *options) { o.s3Dir = dir } }
 
 // WithMySQLDSN uses an existing MySQL server as the source instead of
-// starting one. The default is $MYSQL_DSN.
+// starting one. Open reads no settings itself: the caller passes them.
 func WithMySQLDSN(dsn string) Option { return func(o *options) { o.mysqlDSN = dsn } }
 
-// WithProfile selects the shared-config profile for the aws target. The
-// default is $AWS_PROFILE.
+// WithProfile selects the shared-config profile for the aws and endpoint
+// targets (the SDK also reads AWS_PROFILE itself when none is given).
 func WithProfile(p string) Option { return func(o *options) { o.profile = p } }
 
 // WithListen makes the embedded target listen on fixed addresses (for `up`);
@@ -132,7 +132,8 @@ func WithListen(awsAddr, mysqlAddr string) Option {
 	return func(o *options) { o.awsAddr, o.sqlAddr = awsAddr, mysqlAddr }
 }
 
-// WithGetenv replaces os.Getenv, for tests.
+// WithGetenv replaces os.Getenv for naming which AWS_ENDPOINT_URL variable
+// chose an endpoint, for tests.
 func WithGetenv(f func(string) string) Option { return func(o *options) { o.getenv = f } }
 
 // Open brings up the environment for target. On error it returns the
@@ -141,12 +142,6 @@ func Open(ctx context.Context, target Target, opts ...Option) (*Env, error) {
 	o := options{log: slog.New(slog.DiscardHandler), getenv: os.Getenv}
 	for _, f := range opts {
 		f(&o)
-	}
-	if o.mysqlDSN == "" {
-		o.mysqlDSN = o.getenv(MySQLDSNEnvVar)
-	}
-	if o.profile == "" {
-		o.profile = o.getenv("AWS_PROFILE")
 	}
 	if target == "" {
 		target = DefaultTarget

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"time"
 )
 
-// EnvVar is the environment variable read by FromEnv.
+// EnvVar is the setting that carries a fault specification (see Parse).
 const EnvVar = "EMULATOR_FAULTS"
 
 // Kind is one kind of probabilistic fault.
@@ -130,15 +129,6 @@ func Parse(s string) (Config, error) {
 			}
 			c.Rates[k] = p
 		}
-	}
-	return c, nil
-}
-
-// FromEnv parses the EMULATOR_FAULTS environment variable.
-func FromEnv() (Config, error) {
-	c, err := Parse(os.Getenv(EnvVar))
-	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w", EnvVar, err)
 	}
 	return c, nil
 }

@@ -43,6 +43,7 @@ func ExitCode(ctx context.Context, err error) int {
 var Commands = []struct{ Name, Help string }{
 	{"e2e", "bring up the environment, seed, run every stage, verify, publish the outputs, tear down"},
 	{"up", "bring the environment up and leave it running (embedded: serve until Ctrl-C)"},
+	{"emulator", "serve the AWS emulator alone on PIPELINE_UP_AWS_ADDR until Ctrl-C"},
 	{"down", "delete what the pipeline created on a running target"},
 	{"plan", "print who and where the target is and what e2e would create and delete"},
 	{"settings", "list the settings and their defaults"},
@@ -107,7 +108,7 @@ func command(ctx context.Context, name string, getenv func(string) string, stdou
 		name = "e2e"
 	}
 	load := LoadChecked
-	if name == "aws-role" || name == "down" || name == "up" {
+	if name == "aws-role" || name == "down" || name == "up" || name == "emulator" {
 		load = func(ctx context.Context, getenv func(string) string) (Settings, error) {
 			s, err := Load(getenv)
 			if err == nil {
@@ -129,6 +130,8 @@ func command(ctx context.Context, name string, getenv func(string) string, stdou
 	switch name {
 	case "up":
 		return Up(ctx, s, log, stdout)
+	case "emulator":
+		return Emulator(ctx, s, log, stdout)
 	case "e2e":
 		return runE2E(ctx, s, log, stdout, progress)
 	case "aws-role":

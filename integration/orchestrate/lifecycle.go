@@ -21,6 +21,7 @@ import (
 	kntypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/mldatalake/mldatalake/emulation"
 	"github.com/mldatalake/mldatalake/emulation/env"
 	"github.com/mldatalake/mldatalake/pipeline"
 	"github.com/mldatalake/mldatalake/pipeline/stream"
@@ -74,6 +75,25 @@ func Up(ctx context.Context, s Settings, log *slog.Logger, out io.Writer) error 
 	}
 	printEndpoints(out, e.Endpoint, e.MySQLDSN)
 	fmt.Fprintf(out, "S3 objects are kept as files under %s/s3/buckets\nserving until interrupted (Ctrl-C)\n", s.OutDir)
+	<-ctx.Done()
+	return nil
+}
+
+// Emulator serves the AWS emulator alone (no MySQL, S3 in memory) on
+// PIPELINE_UP_AWS_ADDR, with EMULATOR_FAULTS, until ctx ends.
+func Emulator(ctx context.Context, s Settings, log *slog.Logger, out io.Writer) error {
+	srv, err := emulation.NewServer(emulation.WithAddr(s.UpAWSAddr), emulation.WithFaults(s.Faults), emulation.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	fmt.Fprintf(out, "AWS emulator (s3, dynamodb, kinesis, firehose, iam, sts) listening on %s\n", srv.URL)
+	fmt.Fprintf(out, "  export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_DEFAULT_REGION=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n",
+		srv.URL, emulation.DefaultRegion, emulation.DefaultRegion)
+	if s.Faults.Enabled() {
+		fmt.Fprintf(out, "  fault injection: %s\n", s.Faults)
+	}
+	fmt.Fprintln(out, "serving until interrupted (Ctrl-C)")
 	<-ctx.Done()
 	return nil
 }
