@@ -29,7 +29,9 @@ type Protocol struct {
 // Protocols of the emulated JSON services.
 var (
 	JSON10DynamoDB = Protocol{ContentType: "application/x-amz-json-1.0", TypePrefix: "com.amazonaws.dynamodb.v20120810#", CRC32: true}
-	JSON11         = Protocol{ContentType: "application/x-amz-json-1.1"}
+	// JSON10DynamoDBStreams is DynamoDB Streams' flavour: no CRC header.
+	JSON10DynamoDBStreams = Protocol{ContentType: "application/x-amz-json-1.0", TypePrefix: "com.amazonaws.dynamodb.v20120810#"}
+	JSON11                = Protocol{ContentType: "application/x-amz-json-1.1"}
 )
 
 // Op is one operation: it receives the raw request body and returns a value
@@ -146,6 +148,15 @@ func WriteJSON(w http.ResponseWriter, proto Protocol, status int, v any) {
 // and the X-Amzn-ErrorType header.
 func WriteError(w http.ResponseWriter, proto Protocol, e *Error) {
 	w.Header().Set("X-Amzn-Errortype", e.Code)
+	if len(e.Fields) > 0 {
+		body := make(map[string]any, len(e.Fields)+2)
+		for k, v := range e.Fields {
+			body[k] = v
+		}
+		body["__type"], body["message"] = proto.typeName(e.Code), e.Message
+		WriteJSON(w, proto, e.Status, body)
+		return
+	}
 	WriteJSON(w, proto, e.Status, struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`

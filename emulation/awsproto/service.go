@@ -31,6 +31,11 @@ var (
 		ThrottleStatus: http.StatusBadRequest, ThrottleCode: CodeThroughputExceeded,
 		InternalStatus: http.StatusInternalServerError, InternalCode: "InternalServerError",
 	}
+	DynamoDBStreams = Service{
+		Name: "dynamodbstreams", TargetPrefix: "DynamoDBStreams_20120810.",
+		ThrottleStatus: http.StatusBadRequest, ThrottleCode: CodeThrottling,
+		InternalStatus: http.StatusInternalServerError, InternalCode: "InternalServerError",
+	}
 	Kinesis = Service{
 		Name: "kinesis", TargetPrefix: "Kinesis_20131202.",
 		ThrottleStatus: http.StatusBadRequest, ThrottleCode: CodeThroughputExceeded,

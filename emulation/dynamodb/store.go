@@ -378,6 +378,111 @@ func (s *store) maybeCompact() {
 	s.dead = 0
 }
 
+// record wraps the bytes of a stored record.
+func (s *store) record(b []byte) Record { return Record{b: b, names: s.nameIDs} }
+
+// scan calls fn for the items of r in the index order.
+func (s *store) scan(r ScanRange, fn func(Record) bool) {
+	total := max(r.TotalSegments, 1)
+	var c cursor
+	switch {
+	case r.Start != nil:
+		c.bucket, c.i = s.upperBound(s.posOf(r.Start.Item.PK, r.Start.Item.SK))
+	case total > 1:
+		c.bucket, c.i = s.hashLowerBound(segmentStart(r.Segment, total))
+	}
+	for {
+		e, ok := s.next(&c)
+		if !ok || (total > 1 && segmentOf(e.hash, total) != r.Segment) {
+			return
+		}
+		if !fn(s.record(s.arena.get(e.ref))) {
+			return
+		}
+	}
+}
+
+// query calls fn for the items of q's partition whose sort key meets q.Sort,
+// in sort-key order or reversed.
+func (s *store) query(q QueryRange, fn func(Record) bool) {
+	bi, lo, hi := s.sortRange(q.PK, q.Sort)
+	b := s.buckets[bi]
+	if q.Start != nil {
+		sp := pos{hash: hashKey(q.PK), pk: q.PK, sk: q.Start.Item.SK}
+		if q.Forward {
+			lo = max(lo, sort.Search(len(b), func(i int) bool { return s.cmp(b[i], sp) > 0 }))
+		} else {
+			hi = min(hi, sort.Search(len(b), func(i int) bool { return s.cmp(b[i], sp) >= 0 }))
+		}
+	}
+	for n := 0; n < hi-lo; n++ {
+		i := lo + n
+		if !q.Forward {
+			i = hi - 1 - n
+		}
+		if !fn(s.record(s.arena.get(b[i].ref))) {
+			return
+		}
+	}
+}
+
+// sortRange is the range [lo, hi) of bucket bi holding the partition pk's
+// items whose sort key meets c.
+func (s *store) sortRange(pk []byte, c SortCond) (bi, lo, hi int) {
+	h := hashKey(pk)
+	at := func(sk []byte, inf int, strict bool) int {
+		p := pos{hash: h, pk: pk, sk: sk, skInf: inf}
+		var i int
+		if strict {
+			_, i = s.upperBound(p)
+		} else {
+			_, i = s.lowerBound(p)
+		}
+		return i
+	}
+	bi = s.bucketOf(h)
+	if s.rangeTag == 0 {
+		return bi, at(nil, 0, false), at(nil, 0, true)
+	}
+	lo, hi = at(nil, -1, false), at(nil, 1, false)
+	switch c.Op {
+	case "=":
+		lo, hi = at(c.Args[0], 0, false), at(c.Args[0], 0, true)
+	case "<":
+		hi = at(c.Args[0], 0, false)
+	case "<=":
+		hi = at(c.Args[0], 0, true)
+	case ">":
+		lo = at(c.Args[0], 0, true)
+	case ">=":
+		lo = at(c.Args[0], 0, false)
+	case "BETWEEN":
+		lo, hi = at(c.Args[0], 0, false), at(c.Args[1], 0, true)
+	case "begins_with":
+		lo = at(c.Args[0], 0, false)
+		if next := prefixSuccessor(c.Args[0]); next != nil {
+			hi = at(next, 0, false)
+		}
+	}
+	if hi < lo {
+		hi = lo
+	}
+	return bi, lo, hi
+}
+
+// prefixSuccessor is the smallest byte string greater than every string
+// with this prefix, or nil if there is none.
+func prefixSuccessor(p []byte) []byte {
+	q := append([]byte{}, p...)
+	for i := len(q) - 1; i >= 0; i-- {
+		if q[i] < 0xff {
+			q[i]++
+			return q[:i+1]
+		}
+	}
+	return nil
+}
+
 // cursor is a place in the index order: bucket and index within it.
 type cursor struct {
 	bucket, i int
