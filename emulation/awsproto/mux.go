@@ -157,6 +157,14 @@ func WriteError(w http.ResponseWriter, proto Protocol, e *Error) {
 		WriteJSON(w, proto, e.Status, body)
 		return
 	}
+	if proto.TypePrefix != "" && e.Code == CodeSerialization {
+		// Coral's SerializationException spells the member Message.
+		WriteJSON(w, proto, e.Status, struct {
+			Type    string `json:"__type"`
+			Message string `json:"Message,omitempty"`
+		}{proto.typeName(e.Code), e.Message})
+		return
+	}
 	WriteJSON(w, proto, e.Status, struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`

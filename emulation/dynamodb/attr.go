@@ -2,7 +2,6 @@ package dynamodb
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"unicode/utf8"
 
@@ -578,15 +577,4 @@ func itemSize(it Item) int {
 		s += len(k) + valueSize(v)
 	}
 	return s
-}
-
-// decodeJSON decodes a request body into v, with AWS's error for malformed JSON.
-func decodeJSON(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return awsproto.Errorf(400, awsproto.CodeSerialization, "%s", err.Error())
-	}
-	return nil
 }

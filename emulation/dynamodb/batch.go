@@ -123,7 +123,7 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 		return nil, awsproto.Validation("Request size exceeded the maximum allowed size of %d bytes", maxRequestSize)
 	}
 	var in batchWriteItemInput
-	if err := decodeJSON(body, &in); err != nil {
+	if err := decodeBody(body, &in); err != nil {
 		return nil, err
 	}
 	if len(in.RequestItems) == 0 {

@@ -225,7 +225,7 @@ func (p *parser) syntaxMessage() string {
 		near := ""
 		if len(p.toks) > 0 {
 			last := p.toks[len(p.toks)-1]
-			near = p.src[last.pos:]
+			near = last.text
 		}
 		return fmt.Sprintf("Syntax error; token: \"<EOF>\", near: %q", near)
 	}

@@ -18,10 +18,12 @@ type exprContext struct {
 	usedNames  map[string]bool
 	usedValues map[string]bool
 	// paths whose first element has more elements after it (a.b, a[0]),
-	// and every path's first element, by attribute name, over all the
-	// request's expressions: key attributes may not be nested into, nor,
-	// in a Query's filter, named at all.
-	nested, heads map[string]bool
+	// by attribute name, in the request's projection, filter and update
+	// expressions: key attributes may not be nested into.
+	nested map[string]bool
+	// trackNested is set while parsing an expression whose paths count
+	// in nested.
+	trackNested bool
 }
 
 var (
@@ -55,7 +57,7 @@ func newExprContext(names map[string]string, values Item) (*exprContext, error) 
 		}
 	}
 	return &exprContext{names: names, values: values, usedNames: map[string]bool{}, usedValues: map[string]bool{},
-		nested: map[string]bool{}, heads: map[string]bool{}}, nil
+		nested: map[string]bool{}}, nil
 }
 
 func sortedStrings(m map[string]string) []string {
@@ -135,11 +137,8 @@ func (c *exprContext) resolvePath(p docPath, global, local errSet, nameKind stri
 			}
 		}
 	}
-	if len(out) > 0 && !out[0].isIdx {
-		c.heads[out[0].name] = true
-		if len(out) > 1 {
-			c.nested[out[0].name] = true
-		}
+	if c.trackNested && len(out) > 1 && !out[0].isIdx {
+		c.nested[out[0].name] = true
 	}
 	return out
 }
@@ -169,6 +168,8 @@ func (c *exprContext) condition(what, src string) (*condNode, error) {
 	if err != nil {
 		return nil, awsproto.Validation("Invalid %s: %s", what, p.syntaxMessage())
 	}
+	c.trackNested = what == "FilterExpression"
+	defer func() { c.trackNested = false }()
 	global := errSet{}
 	var leafErr string
 	var walk func(n *condNode, top bool)
@@ -365,6 +366,8 @@ func (c *exprContext) projection(src string) ([]docPath, error) {
 	if err != nil {
 		return nil, awsproto.Validation("Invalid ProjectionExpression: %s", p.syntaxMessage())
 	}
+	c.trackNested = true
+	defer func() { c.trackNested = false }()
 	errs := errSet{}
 	for i, path := range paths {
 		paths[i] = c.resolvePath(path, errs, errs, "attrNameVal")
@@ -391,6 +394,8 @@ func (c *exprContext) update(src string) ([]updateAction, error) {
 	if err != nil {
 		return nil, awsproto.Validation("Invalid UpdateExpression: %s", p.syntaxMessage())
 	}
+	c.trackNested = true
+	defer func() { c.trackNested = false }()
 	errs := errSet{}
 	seen := map[int]bool{}
 	for _, s := range sections {

@@ -12,7 +12,7 @@ import (
 type readInput struct {
 	TableName                 *string                     `json:"TableName"`
 	IndexName                 *string                     `json:"IndexName"`
-	Limit                     *int64                      `json:"Limit"`
+	Limit                     *int64                      `json:"Limit" coral:"Integer"`
 	Select                    *string                     `json:"Select"`
 	ExclusiveStartKey         Item                        `json:"ExclusiveStartKey"`
 	ProjectionExpression      *string                     `json:"ProjectionExpression"`
@@ -27,8 +27,8 @@ type readInput struct {
 	ReturnConsumedCapacity    *string                     `json:"ReturnConsumedCapacity"`
 
 	// Scan
-	Segment       *int64 `json:"Segment"`
-	TotalSegments *int64 `json:"TotalSegments"`
+	Segment       *int64 `json:"Segment" coral:"Integer"`
+	TotalSegments *int64 `json:"TotalSegments" coral:"Integer"`
 
 	// Query
 	KeyConditionExpression *string                     `json:"KeyConditionExpression"`

@@ -147,7 +147,7 @@ type tableNameInput struct {
 
 type listTablesInput struct {
 	ExclusiveStartTableName *string `json:"ExclusiveStartTableName"`
-	Limit                   *int64  `json:"Limit"`
+	Limit                   *int64  `json:"Limit" coral:"Integer"`
 }
 
 type listTablesOutput struct {
