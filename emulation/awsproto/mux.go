@@ -92,8 +92,12 @@ func (m *Mux) Operations() []string {
 }
 
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id := strconv.FormatUint(m.reqID.Add(1), 10)
-	w.Header().Set("X-Amzn-Requestid", m.svc.Name+"-"+id)
+	n := m.reqID.Add(1)
+	if m.svc.RequestID != nil {
+		w.Header().Set("X-Amzn-Requestid", m.svc.RequestID(n))
+	} else {
+		w.Header().Set("X-Amzn-Requestid", m.svc.Name+"-"+strconv.FormatUint(n, 10))
+	}
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, m.svc.TargetPrefix)
 	op := m.ops[name]
@@ -178,6 +182,7 @@ var coralCodes = map[string]string{
 	CodeSerialization:         "com.amazon.coral.service#",
 	CodeUnknownOperation:      "com.amazon.coral.service#",
 	CodeMissingAuthentication: "com.amazon.coral.service#",
+	"AccessDeniedException":   "com.amazon.coral.service#",
 }
 
 // typeName is the `__type` of an error code in this protocol.

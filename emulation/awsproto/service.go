@@ -17,6 +17,27 @@ type Service struct {
 	// InternalStatus and InternalCode are its server-side failure.
 	InternalStatus int
 	InternalCode   string
+	// RequestID renders the n-th request's X-Amzn-RequestId; nil for
+	// "<Name>-<n>".
+	RequestID func(n uint64) string
+}
+
+// coralRequestID is a request id as DynamoDB's front end writes them: 52
+// characters of [0-9A-Z].
+func coralRequestID(n uint64) string {
+	const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	var b [52]byte
+	x := n*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	for i := range b {
+		if i%12 == 0 {
+			x ^= x >> 29
+			x *= 0xBF58476D1CE4E5B9
+			x ^= n + uint64(i)
+		}
+		b[i] = digits[x%36]
+		x /= 36
+	}
+	return string(b[:])
 }
 
 // The services the emulator serves.
@@ -30,6 +51,7 @@ var (
 		Name: "dynamodb", TargetPrefix: "DynamoDB_20120810.",
 		ThrottleStatus: http.StatusBadRequest, ThrottleCode: CodeThroughputExceeded,
 		InternalStatus: http.StatusInternalServerError, InternalCode: "InternalServerError",
+		RequestID: coralRequestID,
 	}
 	DynamoDBStreams = Service{
 		Name: "dynamodbstreams", TargetPrefix: "DynamoDBStreams_20120810.",

@@ -126,9 +126,6 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 	if err := decodeBody(body, &in); err != nil {
 		return nil, err
 	}
-	if len(in.RequestItems) == 0 {
-		return nil, awsproto.Validation("The requestItems parameter is required for BatchWriteItem")
-	}
 	names := make([]string, 0, len(in.RequestItems))
 	for name := range in.RequestItems {
 		names = append(names, name)
@@ -138,31 +135,43 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 	c.enum(in.ReturnConsumedCapacity, "returnConsumedCapacity", capacityModes...)
 	c.enum(in.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", metricsModes...)
 	total := 0
-	for _, name := range names {
-		reqs := in.RequestItems[name]
-		if len(reqs) < 1 || len(reqs) > maxBatchWrite {
-			c.add(quoted("{"+name+"="+javaWriteRequests(reqs)+"}"), "requestItems", "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
-		}
-		total += len(reqs)
-		for _, r := range reqs {
-			if r.DeleteRequest != nil && r.DeleteRequest.Key == nil {
-				c.notNull(true, "requestItems."+name+".member.deleteRequest.key")
+	if c.notNull(in.RequestItems == nil, "requestItems") {
+		dump := func() string {
+			parts := make([]string, len(names))
+			for i, n := range names {
+				parts[i] = n + "=" + javaWriteRequests(in.RequestItems[n])
 			}
-			if r.PutRequest != nil && r.PutRequest.Item == nil {
-				c.notNull(true, "requestItems."+name+".member.putRequest.item")
+			return quoted("{" + strings.Join(parts, ", ") + "}")
+		}
+		tableNameKeys(&c, names, dump)
+		for _, name := range names {
+			if reqs := in.RequestItems[name]; len(reqs) < 1 || len(reqs) > maxBatchWrite {
+				c.add(dump(), "requestItems", "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+			}
+		}
+		for _, name := range names {
+			reqs := in.RequestItems[name]
+			total += len(reqs)
+			for _, r := range reqs {
+				if r.DeleteRequest != nil && r.DeleteRequest.Key == nil {
+					c.notNull(true, "requestItems."+name+".member.deleteRequest.key")
+				}
+				if r.PutRequest != nil && r.PutRequest.Item == nil {
+					c.notNull(true, "requestItems."+name+".member.putRequest.item")
+				}
 			}
 		}
 	}
 	if err := c.err(); err != nil {
 		return nil, err
 	}
+	if len(in.RequestItems) == 0 {
+		return nil, awsproto.Validation("The requestItems parameter is required for BatchWriteItem")
+	}
 	if total > maxBatchWrite {
 		return nil, awsproto.Validation("Too many items requested for the BatchWriteItem call")
 	}
 	for _, name := range names {
-		if err := tableNameChecks(&name); err != nil {
-			return nil, err
-		}
 		for _, r := range in.RequestItems[name] {
 			switch {
 			case r.PutRequest != nil && r.DeleteRequest != nil, r.PutRequest == nil && r.DeleteRequest == nil:
@@ -245,7 +254,7 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 		if err != nil {
 			return nil, backendErr(err)
 		}
-		if cc := consumed(in.ReturnConsumedCapacity, t, units, true, nil, 0); cc != nil {
+		if cc := consumed(in.ReturnConsumedCapacity, t, units, nil, 0); cc != nil {
 			out.ConsumedCapacity = append(out.ConsumedCapacity, cc)
 		}
 		if in.ReturnItemCollectionMetrics != nil && *in.ReturnItemCollectionMetrics == "SIZE" && len(t.lsis) > 0 {
@@ -269,9 +278,6 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 const maxBatchGet = 100
 
 func (s *Service) batchGetItem(ctx context.Context, in *batchGetItemInput) (*batchGetItemOutput, error) {
-	if len(in.RequestItems) == 0 {
-		return nil, awsproto.Validation("The requestItems parameter is required for BatchGetItem")
-	}
 	names := make([]string, 0, len(in.RequestItems))
 	for name := range in.RequestItems {
 		names = append(names, name)
@@ -280,24 +286,36 @@ func (s *Service) batchGetItem(ctx context.Context, in *batchGetItemInput) (*bat
 	var c constraints
 	c.enum(in.ReturnConsumedCapacity, "returnConsumedCapacity", capacityModes...)
 	total := 0
-	for _, name := range names {
-		ka := in.RequestItems[name]
-		if ka == nil {
-			c.notNull(true, "requestItems."+name+".member")
-			continue
+	if c.notNull(in.RequestItems == nil, "requestItems") {
+		tableNameKeys(&c, names, func() string {
+			parts := make([]string, len(names))
+			for i, n := range names {
+				parts[i] = n + "=KeysAndAttributes(keys=" + fmt.Sprint(len(in.RequestItems[n].keys())) + " keys)"
+			}
+			return quoted("{" + strings.Join(parts, ", ") + "}")
+		})
+		for _, name := range names {
+			ka := in.RequestItems[name]
+			if ka == nil {
+				c.notNull(true, "requestItems."+name+".member")
+				continue
+			}
+			if ka.Keys == nil {
+				c.notNull(true, "requestItems."+name+".member.keys")
+			} else if len(ka.Keys) > maxBatchGet {
+				c.errs = append(c.errs, "Value at 'RequestItems."+name+".member.Keys' failed to satisfy constraint: Member must have length less than or equal to 100")
+			} else if len(ka.Keys) < 1 {
+				c.errs = append(c.errs, "Value at 'RequestItems."+name+".member.Keys' failed to satisfy constraint: Member must have length greater than or equal to 1")
+			}
+			attributesToGetChecks(&c, ka.AttributesToGet, "requestItems."+name+".member.attributesToGet")
+			total += len(ka.Keys)
 		}
-		if ka.Keys == nil {
-			c.notNull(true, "requestItems."+name+".member.keys")
-		} else if len(ka.Keys) > maxBatchGet {
-			c.errs = append(c.errs, "Value at 'RequestItems."+name+".member.Keys' failed to satisfy constraint: Member must have length less than or equal to 100")
-		} else if len(ka.Keys) < 1 {
-			c.errs = append(c.errs, "Value at 'RequestItems."+name+".member.Keys' failed to satisfy constraint: Member must have length greater than or equal to 1")
-		}
-		attributesToGetChecks(&c, ka.AttributesToGet, "requestItems."+name+".member.attributesToGet")
-		total += len(ka.Keys)
 	}
 	if err := c.err(); err != nil {
 		return nil, err
+	}
+	if len(in.RequestItems) == 0 {
+		return nil, awsproto.Validation("The requestItems parameter is required for BatchGetItem")
 	}
 	if total > maxBatchGet {
 		return nil, awsproto.Validation("Too many items requested for the BatchGetItem call")
@@ -311,9 +329,6 @@ func (s *Service) batchGetItem(ctx context.Context, in *batchGetItemInput) (*bat
 	plans := make([]plan, 0, len(names))
 	for _, name := range names {
 		ka := in.RequestItems[name]
-		if err := tableNameChecks(&name); err != nil {
-			return nil, err
-		}
 		if err := mixedParams(present("ProjectionExpression", ka.ProjectionExpression != nil), present("AttributesToGet", ka.AttributesToGet != nil),
 			ka.ExpressionAttributeNames != nil, false, nil, 0); err != nil {
 			return nil, err
@@ -376,9 +391,26 @@ func (s *Service) batchGetItem(ctx context.Context, in *batchGetItemInput) (*bat
 			return nil, backendErr(err)
 		}
 		out.Responses[p.t.name] = items
-		if cc := consumed(in.ReturnConsumedCapacity, p.t, units, false, nil, 0); cc != nil {
+		if cc := consumed(in.ReturnConsumedCapacity, p.t, units, nil, 0); cc != nil {
 			out.ConsumedCapacity = append(out.ConsumedCapacity, cc)
 		}
 	}
 	return out, nil
+}
+
+func (ka *keysAndAttributes) keys() []Item {
+	if ka == nil {
+		return nil
+	}
+	return ka.Keys
+}
+
+// tableNameKeys adds the constraint error of each table name, a key of a
+// batch's RequestItems, that is not a valid name; dump renders the map.
+func tableNameKeys(c *constraints, names []string, dump func() string) {
+	for _, n := range names {
+		if len(n) < 3 || len(n) > 255 || !tableNameRE.MatchString(n) {
+			c.add(dump(), "requestItems", "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")
+		}
+	}
 }

@@ -295,7 +295,7 @@ func (r *reader) decodeValue() *AttributeValue {
 		return &AttributeValue{NS: ss}
 	case tagBS:
 		n := r.uvarint()
-		bs := make([][]byte, 0, min(n, 1024))
+		bs := make([]blob, 0, min(n, 1024))
 		for i := uint64(0); i < n && r.err == nil; i++ {
 			bs = append(bs, append([]byte{}, r.bytes()...))
 		}

@@ -26,7 +26,8 @@ import (
 //
 // Java types: a Go string is String, bool Boolean, []byte Blob (base64),
 // int64 Long unless the field's `coral:"Integer"` tag says Integer; slices
-// are Lists, maps Maps, structs structures named after the API's shapes.
+// are Lists, maps Maps, structs structures named after the API's shapes
+// (or a struct field's `coral` tag, where one Go type serves two shapes).
 
 const javaPackage = "com.amazonaws.dynamodb.v20120810."
 
@@ -140,7 +141,7 @@ func coralWalk(v *any, t reflect.Type, at place, tag string, changed *bool) stri
 		switch {
 		case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
 			for i := range x {
-				if msg := coralWalk(&x[i], t.Elem(), inList, "", changed); msg != "" {
+				if msg := coralWalk(&x[i], t.Elem(), inList, tag, changed); msg != "" {
 					return msg
 				}
 			}
@@ -148,7 +149,11 @@ func coralWalk(v *any, t reflect.Type, at place, tag string, changed *bool) stri
 		case t.Kind() == reflect.Map:
 			return "Unrecognized collection type java.util.Map<java.lang.String, " + mapValueName(t) + ">"
 		case t.Kind() == reflect.Struct:
-			return "Unrecognized collection type class " + javaPackage + shapeName(t)
+			name := shapeName(t)
+			if tag != "" {
+				name = tag
+			}
+			return "Unrecognized collection type class " + javaPackage + name
 		case t.Kind() == reflect.Slice:
 			return "Unrecognized collection type class java.nio.ByteBuffer"
 		}

@@ -21,9 +21,11 @@ type exprContext struct {
 	// by attribute name, in the request's projection, filter and update
 	// expressions: key attributes may not be nested into.
 	nested map[string]bool
-	// trackNested is set while parsing an expression whose paths count
-	// in nested.
-	trackNested bool
+	// projNested is nested for the projection.
+	projNested map[string]bool
+	// nestedInto is where the expression being parsed records its nested
+	// paths; nil for one whose paths do not count (a condition).
+	nestedInto map[string]bool
 }
 
 var (
@@ -57,7 +59,7 @@ func newExprContext(names map[string]string, values Item) (*exprContext, error) 
 		}
 	}
 	return &exprContext{names: names, values: values, usedNames: map[string]bool{}, usedValues: map[string]bool{},
-		nested: map[string]bool{}}, nil
+		nested: map[string]bool{}, projNested: map[string]bool{}}, nil
 }
 
 func sortedStrings(m map[string]string) []string {
@@ -137,8 +139,8 @@ func (c *exprContext) resolvePath(p docPath, global, local errSet, nameKind stri
 			}
 		}
 	}
-	if c.trackNested && len(out) > 1 && !out[0].isIdx {
-		c.nested[out[0].name] = true
+	if c.nestedInto != nil && len(out) > 1 && !out[0].isIdx {
+		c.nestedInto[out[0].name] = true
 	}
 	return out
 }
@@ -168,8 +170,10 @@ func (c *exprContext) condition(what, src string) (*condNode, error) {
 	if err != nil {
 		return nil, awsproto.Validation("Invalid %s: %s", what, p.syntaxMessage())
 	}
-	c.trackNested = what == "FilterExpression"
-	defer func() { c.trackNested = false }()
+	if what == "FilterExpression" {
+		c.nestedInto = c.nested
+		defer func() { c.nestedInto = nil }()
+	}
 	global := errSet{}
 	var leafErr string
 	var walk func(n *condNode, top bool)
@@ -366,8 +370,8 @@ func (c *exprContext) projection(src string) ([]docPath, error) {
 	if err != nil {
 		return nil, awsproto.Validation("Invalid ProjectionExpression: %s", p.syntaxMessage())
 	}
-	c.trackNested = true
-	defer func() { c.trackNested = false }()
+	c.nestedInto = c.projNested
+	defer func() { c.nestedInto = nil }()
 	errs := errSet{}
 	for i, path := range paths {
 		paths[i] = c.resolvePath(path, errs, errs, "attrNameVal")
@@ -394,8 +398,8 @@ func (c *exprContext) update(src string) ([]updateAction, error) {
 	if err != nil {
 		return nil, awsproto.Validation("Invalid UpdateExpression: %s", p.syntaxMessage())
 	}
-	c.trackNested = true
-	defer func() { c.trackNested = false }()
+	c.nestedInto = c.nested
+	defer func() { c.nestedInto = nil }()
 	errs := errSet{}
 	seen := map[int]bool{}
 	for _, s := range sections {

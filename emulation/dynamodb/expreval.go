@@ -139,7 +139,7 @@ func canonicalNumber(s string) string {
 	return n.String()
 }
 
-func bytesToStrings(bs [][]byte) []string {
+func bytesToStrings(bs []blob) []string {
 	out := make([]string, len(bs))
 	for i, b := range bs {
 		out[i] = string(b)

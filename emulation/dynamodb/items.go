@@ -46,16 +46,12 @@ type keyInput struct {
 }
 
 type capacity struct {
-	CapacityUnits      float64 `json:"CapacityUnits"`
-	ReadCapacityUnits  float64 `json:"ReadCapacityUnits,omitempty"`
-	WriteCapacityUnits float64 `json:"WriteCapacityUnits,omitempty"`
+	CapacityUnits float64 `json:"CapacityUnits"`
 }
 
 type consumedCapacity struct {
 	TableName              string              `json:"TableName"`
 	CapacityUnits          float64             `json:"CapacityUnits"`
-	ReadCapacityUnits      float64             `json:"ReadCapacityUnits,omitempty"`
-	WriteCapacityUnits     float64             `json:"WriteCapacityUnits,omitempty"`
 	Table                  *capacity           `json:"Table,omitempty"`
 	LocalSecondaryIndexes  map[string]capacity `json:"LocalSecondaryIndexes,omitempty"`
 	GlobalSecondaryIndexes map[string]capacity `json:"GlobalSecondaryIndexes,omitempty"`
@@ -468,16 +464,11 @@ func readUnits(size int, consistent bool) float64 {
 
 // consumed renders ConsumedCapacity for mode (TOTAL or INDEXES; nil
 // otherwise).
-func consumed(mode *string, t *table, units float64, write bool, index *index, indexUnits float64) *consumedCapacity {
+func consumed(mode *string, t *table, units float64, index *index, indexUnits float64) *consumedCapacity {
 	if mode == nil || (*mode != "TOTAL" && *mode != "INDEXES") {
 		return nil
 	}
 	c := &consumedCapacity{TableName: t.name, CapacityUnits: units + indexUnits}
-	if write {
-		c.WriteCapacityUnits = c.CapacityUnits
-	} else {
-		c.ReadCapacityUnits = c.CapacityUnits
-	}
 	if *mode == "INDEXES" {
 		c.Table = &capacity{CapacityUnits: units}
 		if index != nil {
@@ -571,7 +562,7 @@ func (s *Service) putItem(ctx context.Context, in *putItemInput) (*attributesOut
 			out.Attributes = p.oldRec.AppendJSON(nil)
 		}
 		s.commit(tx, p)
-		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, writeUnits(p.oldSize, itemSize(in.Item)), true, nil, 0)
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, writeUnits(p.oldSize, itemSize(in.Item)), nil, 0)
 		return nil
 	})
 	if err != nil {
@@ -647,7 +638,7 @@ func (s *Service) getItem(ctx context.Context, in *keyInput) (*getItemOutput, er
 	if err != nil {
 		return nil, err
 	}
-	if err := t.checkKeyPaths(ectx.nested); err != nil {
+	if err := t.checkKeyPaths(ectx.projNested); err != nil {
 		return nil, err
 	}
 	out := &getItemOutput{}
@@ -663,7 +654,7 @@ func (s *Service) getItem(ctx context.Context, in *keyInput) (*getItemOutput, er
 	if err != nil {
 		return nil, backendErr(err)
 	}
-	out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, readUnits(size, in.ConsistentRead != nil && *in.ConsistentRead), false, nil, 0)
+	out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, readUnits(size, in.ConsistentRead != nil && *in.ConsistentRead), nil, 0)
 	return out, nil
 }
 
@@ -739,7 +730,7 @@ func (s *Service) deleteItem(ctx context.Context, in *keyInput) (*attributesOutp
 			out.Attributes = p.oldRec.AppendJSON(nil)
 		}
 		s.commit(tx, p)
-		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, writeUnits(p.oldSize, 0), true, nil, 0)
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, writeUnits(p.oldSize, 0), nil, 0)
 		return nil
 	})
 	if err != nil {
@@ -844,7 +835,7 @@ func (s *Service) updateItem(ctx context.Context, in *keyInput) (*attributesOutp
 			}
 		}
 		s.commit(tx, p)
-		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, writeUnits(p.oldSize, itemSize(p.next)), true, nil, 0)
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, writeUnits(p.oldSize, itemSize(p.next)), nil, 0)
 		return nil
 	})
 	if err != nil {
@@ -867,20 +858,45 @@ func (t *table) checkUpdateTargets(acts []updateAction, legacy bool) error {
 	for _, ix := range t.indexes() {
 		for _, name := range ix.names() {
 			for _, a := range acts {
-				if len(a.path) != 1 || a.path[0].name != name || a.value == nil || a.value.kind != opValue || a.value.value == nil {
+				if len(a.path) != 1 || a.path[0].name != name || a.value == nil {
+					continue
+				}
+				got := knownType(a.value)
+				if got == "" {
 					continue
 				}
 				tag := ix.hashTag
 				if name == ix.rangeName {
 					tag = ix.rangeTag
 				}
-				if got := typeName(a.value.value); keyTag(got) != tag {
+				if keyTag(got) != tag {
 					return awsproto.Validation("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", name, tagName(tag), got, ix.name)
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// knownType is the type an update's value has whatever the item holds, or
+// "" when it depends on the item.
+func knownType(o *operand) string {
+	switch o.kind {
+	case opValue:
+		return typeName(o.value)
+	case opArith:
+		return "N"
+	case opFunc:
+		switch o.fn {
+		case "list_append":
+			return "L"
+		case "if_not_exists":
+			if len(o.args) == 2 {
+				return knownType(o.args[1])
+			}
+		}
+	}
+	return ""
 }
 
 // keyString makes a map key of a primary key.

@@ -109,11 +109,20 @@ func (s *Service) plan(in *readInput, isQuery bool) (*readPlan, error) {
 	if in.Limit != nil {
 		p.limit = int(*in.Limit)
 	}
-	if err := validateConditions(in.ScanFilter); err != nil {
-		return nil, err
-	}
-	if err := validateConditions(in.QueryFilter); err != nil {
-		return nil, err
+	if isQuery {
+		if err := validateConditions(in.QueryFilter); err != nil {
+			return nil, err
+		}
+		if err := duplicateAttributes(in.AttributesToGet); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := duplicateAttributes(in.AttributesToGet); err != nil {
+			return nil, err
+		}
+		if err := validateConditions(in.ScanFilter); err != nil {
+			return nil, err
+		}
 	}
 	for _, k := range sortedKeys(in.ExclusiveStartKey) {
 		if err := validateValue(in.ExclusiveStartKey[k]); err != nil {
@@ -157,9 +166,9 @@ func (p *readPlan) parseReadExpressions(in *readInput) error {
 	return p.ectx.checkUnused()
 }
 
-// resolveTarget finds the table and index and checks what depends on
-// them: Select, ConsistentRead, the start key, key paths.
-func (s *Service) resolveTarget(p *readPlan, in *readInput) error {
+// resolveTable finds the table and the index read and checks
+// ConsistentRead on a global index.
+func (s *Service) resolveTable(p *readPlan, in *readInput) error {
 	t, err := s.activeTable(*in.TableName)
 	if err != nil {
 		return err
@@ -176,6 +185,18 @@ func (s *Service) resolveTarget(p *readPlan, in *readInput) error {
 			return awsproto.Validation("Consistent reads are not supported on global secondary indexes")
 		}
 	}
+	return nil
+}
+
+// selectAll reports whether the request asks for ALL_ATTRIBUTES of an
+// index that does not project them all.
+func (p *readPlan) selectAll(in *readInput) bool {
+	return in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.ix != nil && str(p.ix.proj.ProjectionType) != "ALL"
+}
+
+// checkSelect checks Select against the projection and the index.
+func (p *readPlan) checkSelect(in *readInput) error {
+	t := p.t
 	sel := "ALL_ATTRIBUTES"
 	if in.Select != nil {
 		sel = *in.Select
@@ -189,7 +210,7 @@ func (s *Service) resolveTarget(p *readPlan, in *readInput) error {
 		if p.opts.paths != nil {
 			return awsproto.Validation("One or more parameter values were invalid: Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
 		}
-		if p.ix != nil && str(p.ix.proj.ProjectionType) != "ALL" {
+		if p.selectAll(in) {
 			if !p.ix.local {
 				return awsproto.Validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index %s because its projection type is not ALL", p.ix.name)
 			}
@@ -222,9 +243,6 @@ func (s *Service) resolveTarget(p *readPlan, in *readInput) error {
 			return awsproto.Validation("One or more parameter values were invalid: Cannot specify the AttributesToGet when choosing to get ALL_PROJECTED_ATTRIBUTES")
 		}
 	}
-	if err := t.checkKeyPaths(p.ectx.nested); err != nil {
-		return err
-	}
 	return nil
 }
 
@@ -238,15 +256,27 @@ func (ix *index) holds(t *table, name string) bool {
 	return sch.projects(name)
 }
 
-// startPosition checks ExclusiveStartKey against the table's (and index's)
-// keys.
-func (p *readPlan) startPosition(start Item) (*Position, error) {
-	if start == nil {
-		return nil, nil
+var errStartKey = awsproto.Validation("The provided starting key is invalid")
+
+// checkKeyPiece checks one key attribute's value as DynamoDB checks a key.
+func checkKeyPiece(k Item, name string, tag byte, isHash bool) ([]byte, error) {
+	v := k[name]
+	if v == nil || keyTag(typeName(v)) != tag {
+		return nil, awsproto.Validation(msgKeyMismatch)
 	}
-	t := p.t
+	return keyPiece(name, v, tag, isHash, "One or more parameter values were invalid:")
+}
+
+// startShape checks that ExclusiveStartKey has the attributes of the
+// table's and the index's keys. A Query checks the values of the keys it
+// reads by (the index's, or the table's); a Scan of an index those of the
+// index.
+func (p *readPlan) startShape(start Item, isQuery bool) error {
+	if start == nil {
+		return nil
+	}
 	want := map[string]bool{}
-	for _, n := range t.names() {
+	for _, n := range p.t.names() {
 		want[n] = true
 	}
 	if p.ix != nil {
@@ -255,30 +285,57 @@ func (p *readPlan) startPosition(start Item) (*Position, error) {
 		}
 	}
 	if len(start) != len(want) {
-		return nil, awsproto.Validation("The provided starting key is invalid: The provided key element does not match the schema")
+		if !isQuery && p.ix == nil {
+			return awsproto.Validation("The provided starting key is invalid: The provided key element does not match the schema")
+		}
+		return errStartKey
 	}
-	for n := range want {
+	if !isQuery && p.ix == nil {
+		return nil
+	}
+	for i, n := range p.keys.names() {
 		if start[n] == nil {
-			return nil, awsproto.Validation("The provided starting key is invalid: The provided key element does not match the schema")
+			return errStartKey
+		}
+		tag := p.keys.hashTag
+		if i == 1 {
+			tag = p.keys.rangeTag
+		}
+		if _, err := checkKeyPiece(start, n, tag, i == 0); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// startPosition reads a checked ExclusiveStartKey: the table's key, and
+// the index's.
+func (p *readPlan) startPosition(start Item) (*Position, error) {
+	if start == nil {
+		return nil, nil
+	}
+	t := p.t
 	item, err := t.key(t.keyItem(start))
 	if err != nil {
 		return nil, awsproto.Validation("The provided starting key is invalid: %s", err.(*awsproto.Error).Message)
 	}
 	pos := &Position{Item: item}
 	if p.ix != nil {
-		ik := Key{PK: scalarBytes(start[p.ix.hashName])}
-		if keyTag(typeName(start[p.ix.hashName])) != p.ix.hashTag {
-			return nil, awsproto.Validation("The provided starting key is invalid: The provided key element does not match the schema")
-		}
-		if p.ix.rangeName != "" {
-			if keyTag(typeName(start[p.ix.rangeName])) != p.ix.rangeTag {
-				return nil, awsproto.Validation("The provided starting key is invalid: The provided key element does not match the schema")
+		for i, n := range p.ix.names() {
+			tag := p.ix.hashTag
+			if i == 1 {
+				tag = p.ix.rangeTag
 			}
-			ik.SK = scalarBytes(start[p.ix.rangeName])
+			b, err := checkKeyPiece(start, n, tag, i == 0)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				pos.Index.PK = b
+			} else {
+				pos.Index.SK = b
+			}
 		}
-		pos.Index = ik
 	}
 	return pos, nil
 }
@@ -354,9 +411,9 @@ func (pg *page) output(in *readInput) *readOutput {
 	consistent := in.ConsistentRead != nil && *in.ConsistentRead
 	units := readUnits(pg.units, consistent)
 	if pg.p.ix != nil {
-		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, pg.p.t, 0, false, pg.p.ix, units)
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, pg.p.t, 0, pg.p.ix, units)
 	} else {
-		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, pg.p.t, units, false, nil, 0)
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, pg.p.t, units, nil, 0)
 	}
 	return out
 }
@@ -387,9 +444,6 @@ func (s *Service) scan(ctx context.Context, in *readInput) (*readOutput, error) 
 		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"FilterExpression"}, len(present("f", in.FilterExpression != nil))); err != nil {
 		return nil, err
 	}
-	if err := duplicateAttributes(in.AttributesToGet); err != nil {
-		return nil, err
-	}
 	p, err := s.plan(in, false)
 	if err != nil {
 		return nil, err
@@ -397,7 +451,13 @@ func (s *Service) scan(ctx context.Context, in *readInput) (*readOutput, error) 
 	if err := p.parseReadExpressions(in); err != nil {
 		return nil, err
 	}
-	if err := s.resolveTarget(p, in); err != nil {
+	if err := s.resolveTable(p, in); err != nil {
+		return nil, err
+	}
+	if err := p.startShape(in.ExclusiveStartKey, false); err != nil {
+		return nil, err
+	}
+	if err := p.checkSelect(in); err != nil {
 		return nil, err
 	}
 	seg, total := 0, 1
@@ -415,6 +475,12 @@ func (s *Service) scan(ctx context.Context, in *readInput) (*readOutput, error) 
 		if segmentOf(hashKey(h), total) != seg {
 			return nil, awsproto.Validation("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: %d Segment: %d", total, seg)
 		}
+	}
+	if err := p.t.checkKeyPaths(p.ectx.projNested); err != nil {
+		return nil, err
+	}
+	if err := p.t.checkKeyPaths(p.ectx.nested); err != nil {
+		return nil, err
 	}
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -556,45 +622,41 @@ func legacyKeyConditions(kcs map[string]*legacyCondition) map[string]*keyCond {
 }
 
 // assembleKeyCond checks conditions by attribute name against the key
-// schema being queried.
+// schema being queried, attribute by attribute as DynamoDB does.
 func assembleKeyCond(keys keyAttrs, conds map[string]*keyCond) (*keyCond, error) {
-	if len(conds) != 1 && len(conds) != 2 {
-		return nil, awsproto.Validation("Conditions can be of length 1 or 2 only")
-	}
-	for _, c := range conds {
+	kc := &keyCond{hashName: keys.hashName}
+	for i, name := range keys.names() {
+		isHash := i == 0
+		tag := keys.hashTag
+		if !isHash {
+			tag = keys.rangeTag
+		}
+		if isHash && keys.rangeTag == 0 && len(conds) > 1 {
+			return nil, awsproto.Validation("Query key condition not supported")
+		}
+		c, ok := conds[name]
+		if !ok {
+			if isHash || len(conds) > 1 {
+				return nil, awsproto.Validation("Query condition missed key schema element: %s", name)
+			}
+			continue
+		}
 		if c.rangeOp != "" && c.rangeOp[0] == '!' {
 			return nil, awsproto.Validation("Attempted conditional constraint is not an indexable operation")
 		}
-	}
-	if keys.rangeTag == 0 && len(conds) > 1 {
-		return nil, awsproto.Validation("Query key condition not supported")
-	}
-	h, ok := conds[keys.hashName]
-	if !ok {
-		return nil, awsproto.Validation("Query condition missed key schema element: %s", keys.hashName)
-	}
-	for _, a := range h.args {
-		if keyTag(typeName(a)) != keys.hashTag {
-			return nil, awsproto.Validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
-		}
-	}
-	if h.rangeOp != "=" {
-		return nil, awsproto.Validation("Query key condition not supported")
-	}
-	kc := &keyCond{hashName: keys.hashName, hash: h.args[0]}
-	for name, c := range conds {
-		if name == keys.hashName {
-			continue
-		}
-		if name != keys.rangeName {
-			return nil, awsproto.Validation("Query condition missed key schema element: %s", keys.rangeName)
-		}
 		for _, a := range c.args {
-			if keyTag(typeName(a)) != keys.rangeTag {
+			if keyTag(typeName(a)) != tag {
 				return nil, awsproto.Validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
 			}
 		}
-		if c.rangeOp == "begins_with" && keys.rangeTag == tagN {
+		if isHash {
+			if c.rangeOp != "=" {
+				return nil, awsproto.Validation("Query key condition not supported")
+			}
+			kc.hash = c.args[0]
+			continue
+		}
+		if c.rangeOp == "begins_with" && tag == tagN {
 			return nil, awsproto.Validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
 		}
 		if c.rangeOp == "BETWEEN" {
@@ -659,9 +721,6 @@ func (s *Service) query(ctx context.Context, in *readInput) (*readOutput, error)
 		[]string{"FilterExpression", "KeyConditionExpression"}, len(present("f", in.FilterExpression != nil, "k", in.KeyConditionExpression != nil))); err != nil {
 		return nil, err
 	}
-	if err := duplicateAttributes(in.AttributesToGet); err != nil {
-		return nil, err
-	}
 	p, err := s.plan(in, true)
 	if err != nil {
 		return nil, err
@@ -669,20 +728,23 @@ func (s *Service) query(ctx context.Context, in *readInput) (*readOutput, error)
 	if in.KeyConditionExpression == nil && in.KeyConditions == nil {
 		return nil, awsproto.Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
 	}
-	var conds map[string]*keyCond
+	var keyTree *condNode
 	if in.KeyConditionExpression != nil {
-		n, err := p.ectx.condition("KeyConditionExpression", *in.KeyConditionExpression)
-		if err != nil {
-			return nil, err
-		}
-		if conds, err = keyConditions(n); err != nil {
+		if keyTree, err = p.ectx.condition("KeyConditionExpression", *in.KeyConditionExpression); err != nil {
 			return nil, err
 		}
 	}
+	// The filter's and projection's nested paths count, the key
+	// condition's do not: parse those after it.
 	if err := p.parseReadExpressions(in); err != nil {
 		return nil, err
 	}
-	if in.KeyConditions != nil {
+	var conds map[string]*keyCond
+	if keyTree != nil {
+		if conds, err = keyConditions(keyTree); err != nil {
+			return nil, err
+		}
+	} else {
 		if err := validateConditions(in.KeyConditions); err != nil {
 			return nil, err
 		}
@@ -691,11 +753,35 @@ func (s *Service) query(ctx context.Context, in *readInput) (*readOutput, error)
 	if len(conds) != 1 && len(conds) != 2 {
 		return nil, awsproto.Validation("Conditions can be of length 1 or 2 only")
 	}
-	if err := s.resolveTarget(p, in); err != nil {
+	if err := s.resolveTable(p, in); err != nil {
+		return nil, err
+	}
+	if err := p.startShape(in.ExclusiveStartKey, true); err != nil {
 		return nil, err
 	}
 	kc, err := assembleKeyCond(p.keys, conds)
 	if err != nil {
+		return nil, err
+	}
+	if p.start, err = p.startPosition(in.ExclusiveStartKey); err != nil {
+		return nil, err
+	}
+	pk := scalarBytes(kc.hash)
+	if p.start != nil {
+		spk, ssk := p.start.Item.PK, in.ExclusiveStartKey[p.t.rangeName]
+		if p.ix != nil {
+			spk, ssk = p.start.Index.PK, in.ExclusiveStartKey[p.ix.rangeName]
+		}
+		switch {
+		case kc.rangeOp == "" && string(spk) != string(pk):
+			return nil, awsproto.Validation("The provided starting key is outside query boundaries based on provided conditions")
+		case kc.rangeOp != "" && !kc.matchesSort(ssk):
+			return nil, awsproto.Validation("The provided starting key does not match the range key predicate")
+		case string(spk) != string(pk):
+			return nil, awsproto.Validation("The query can return at most one row and cannot be restarted")
+		}
+	}
+	if err := p.t.checkKeyPaths(p.ectx.projNested); err != nil {
 		return nil, err
 	}
 	if p.filter != nil {
@@ -709,21 +795,11 @@ func (s *Service) query(ctx context.Context, in *readInput) (*readOutput, error)
 			}
 		}
 	}
-	if p.start, err = p.startPosition(in.ExclusiveStartKey); err != nil {
+	if err := p.checkSelect(in); err != nil {
 		return nil, err
 	}
-	pk := scalarBytes(kc.hash)
-	if p.start != nil {
-		spk, ssk := p.start.Item.PK, in.ExclusiveStartKey[p.t.rangeName]
-		if p.ix != nil {
-			spk, ssk = p.start.Index.PK, in.ExclusiveStartKey[p.ix.rangeName]
-		}
-		if kc.rangeOp != "" && !kc.matchesSort(ssk) {
-			return nil, awsproto.Validation("The provided starting key does not match the range key predicate")
-		}
-		if string(spk) != string(pk) {
-			return nil, awsproto.Validation("The provided starting key is outside query boundaries based on provided conditions")
-		}
+	if err := p.t.checkKeyPaths(p.ectx.nested); err != nil {
+		return nil, err
 	}
 	if err := ctxErr(ctx); err != nil {
 		return nil, err

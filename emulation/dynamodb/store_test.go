@@ -272,7 +272,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		"z":  {NULL: &tr},
 		"ss": {SS: []string{"x", "y"}},
 		"ns": {NS: []string{"1", "1e2"}},
-		"bs": {BS: [][]byte{{1}, {}}},
+		"bs": {BS: []blob{{1}, {}}},
 		"l":  {L: []*AttributeValue{sv("a"), {L: []*AttributeValue{}}, {M: Item{}}}},
 		"m":  {M: Item{"a": nv("7"), "b": {M: Item{"c": sv("d")}}}},
 	}

@@ -72,8 +72,8 @@ type createTableInput struct {
 	AttributeDefinitions      []AttributeDefinition  `json:"AttributeDefinitions"`
 	TableName                 *string                `json:"TableName"`
 	KeySchema                 []KeySchemaElement     `json:"KeySchema"`
-	LocalSecondaryIndexes     []indexInput           `json:"LocalSecondaryIndexes"`
-	GlobalSecondaryIndexes    []indexInput           `json:"GlobalSecondaryIndexes"`
+	LocalSecondaryIndexes     []indexInput           `json:"LocalSecondaryIndexes" coral:"LocalSecondaryIndex"`
+	GlobalSecondaryIndexes    []indexInput           `json:"GlobalSecondaryIndexes" coral:"GlobalSecondaryIndex"`
 	BillingMode               *string                `json:"BillingMode"`
 	ProvisionedThroughput     *provisionedThroughput `json:"ProvisionedThroughput"`
 	StreamSpecification       *streamSpecification   `json:"StreamSpecification"`
@@ -390,7 +390,7 @@ func (s *Service) createTable(ctx context.Context, in *createTableInput) (*table
 	for _, k := range keys.names() {
 		used[k] = true
 	}
-	if len(in.LocalSecondaryIndexes) == 0 && len(in.GlobalSecondaryIndexes) == 0 && len(in.KeySchema) != len(in.AttributeDefinitions) {
+	if in.LocalSecondaryIndexes == nil && in.GlobalSecondaryIndexes == nil && len(in.KeySchema) != len(in.AttributeDefinitions) {
 		return nil, awsproto.Validation("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
 	}
 	seen := map[string]bool{}
@@ -403,15 +403,9 @@ func (s *Service) createTable(ctx context.Context, in *createTableInput) (*table
 			return nil, awsproto.Validation("One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex")
 		}
 		for _, li := range in.LocalSecondaryIndexes {
-			ix, err := checkIndex(li, defs, defNames, true, billing)
+			ix, err := checkIndex(li, defs, defNames, keys.hashName, billing)
 			if err != nil {
 				return nil, err
-			}
-			if ix.rangeTag == 0 {
-				return nil, awsproto.Validation("One or more parameter values were invalid: Index KeySchema does not have a range key for index: %s", ix.name)
-			}
-			if ix.hashName != keys.hashName {
-				return nil, awsproto.Validation("One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: %s. index hash key: %s, table hash key: %s", ix.name, ix.hashName, keys.hashName)
 			}
 			if seen[ix.name] {
 				return nil, awsproto.Validation("One or more parameter values were invalid: Duplicate index name: %s", ix.name)
@@ -431,7 +425,7 @@ func (s *Service) createTable(ctx context.Context, in *createTableInput) (*table
 			return nil, awsproto.Validation("One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty")
 		}
 		for _, gi := range in.GlobalSecondaryIndexes {
-			ix, err := checkIndex(gi, defs, defNames, false, billing)
+			ix, err := checkIndex(gi, defs, defNames, "", billing)
 			if err != nil {
 				return nil, err
 			}
@@ -570,13 +564,21 @@ func checkKeySchema(ks []KeySchemaElement, defs map[string]string, defNames []st
 	return k, nil
 }
 
-// checkIndex checks one secondary index of CreateTable or UpdateTable.
-func checkIndex(in indexInput, defs map[string]string, defNames []string, local bool, billing string) (*index, error) {
+// checkIndex checks one secondary index of CreateTable or UpdateTable; a
+// local index is given the table's hash key, a global one "".
+func checkIndex(in indexInput, defs map[string]string, defNames []string, tableHash string, billing string) (*index, error) {
 	keys, err := checkKeySchema(in.KeySchema, defs, defNames)
 	if err != nil {
 		return nil, err
 	}
 	name := *in.IndexName
+	local := tableHash != ""
+	if local && keys.rangeTag == 0 {
+		return nil, awsproto.Validation("One or more parameter values were invalid: Index KeySchema does not have a range key for index: %s", name)
+	}
+	if local && keys.hashName != tableHash {
+		return nil, awsproto.Validation("One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: %s. index hash key: %s, table hash key: %s", name, keys.hashName, tableHash)
+	}
 	pt := in.Projection.ProjectionType
 	if pt == nil {
 		return nil, awsproto.Validation("One or more parameter values were invalid: Unknown ProjectionType: null")
@@ -691,6 +693,9 @@ func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 // tableNameChecks checks the TableName of a table operation.
 func tableNameChecks(name *string) error {
+	if name == nil {
+		return required("TableName")
+	}
 	var c constraints
 	c.name(name, "tableName", true)
 	return c.err()

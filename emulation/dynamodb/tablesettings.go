@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 // settings. Each publishes a changed copy of the table's definition.
 
 type gsiUpdate struct {
-	Create *indexInput `json:"Create"`
+	Create *indexInput `json:"Create" coral:"CreateGlobalSecondaryIndexAction"`
 	Update *struct {
 		IndexName             *string                `json:"IndexName"`
 		ProvisionedThroughput *provisionedThroughput `json:"ProvisionedThroughput"`
@@ -194,7 +195,7 @@ func (s *Service) updateTable(ctx context.Context, in *updateTableInput) (*table
 			for _, d := range t.attrDefs {
 				defNames = append(defNames, *d.AttributeName)
 			}
-			ix, err := checkIndex(*u.Create, defs, defNames, false, t.billing)
+			ix, err := checkIndex(*u.Create, defs, defNames, "", t.billing)
 			if err != nil {
 				return nil, err
 			}
@@ -286,6 +287,9 @@ type describeTTLOutput struct {
 }
 
 func (s *Service) updateTimeToLive(ctx context.Context, in *updateTTLInput) (*updateTTLOutput, error) {
+	if in.TableName == nil {
+		return nil, required("TableName")
+	}
 	var c constraints
 	c.name(in.TableName, "tableName", true)
 	if c.notNull(in.TimeToLiveSpecification == nil, "timeToLiveSpecification") {
@@ -386,51 +390,55 @@ func checkTags(tags []Tag) error {
 	return nil
 }
 
+var tableARNRE = regexp.MustCompile(`^arn:aws:dynamodb:[^:]+:\d+:table/([a-zA-Z0-9_.-]{3,255})$`)
+
+// checkARN checks a tag operation's ResourceArn and returns the table name
+// it names.
+func checkARN(arn *string) (string, error) {
+	if arn == nil {
+		return "", awsproto.Validation("Invalid TableArn")
+	}
+	m := tableARNRE.FindStringSubmatch(*arn)
+	if m == nil {
+		return "", awsproto.Validation("Invalid TableArn: Invalid ResourceArn provided as input %s", *arn)
+	}
+	return m[1], nil
+}
+
 // taggedTable finds the table a tag operation's ARN names. An ARN of a
 // table that does not exist is AccessDeniedException, as on AWS.
-func (s *Service) taggedTable(arn *string) (*table, error) {
-	var c constraints
-	if c.notNull(arn == nil, "resourceArn") {
-		if len(*arn) < 1 {
-			c.add(quoted(*arn), "resourceArn", "Member must have length greater than or equal to 1")
-		}
-		if len(*arn) > 1283 {
-			c.add(quoted(*arn), "resourceArn", "Member must have length less than or equal to 1283")
-		}
-	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	prefix := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/", Region, Account)
-	name, ok := strings.CutPrefix(*arn, prefix)
-	if !ok || strings.HasPrefix(*arn, "arn:aws:dynamodb:") && strings.Contains(name, "/") {
-		if strings.HasPrefix(*arn, "arn:") {
-			return nil, awsproto.Errorf(400, "AccessDeniedException", "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: %s", Account, *arn)
-		}
-		return nil, awsproto.Validation("Invalid TableArn: Invalid ResourceArn provided as input %s", *arn)
-	}
+func (s *Service) taggedTable(op, name, arn string) (*table, error) {
 	t, found := s.lookup(name)
 	if !found {
-		return nil, awsproto.Errorf(400, "AccessDeniedException", "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: %s", Account, *arn)
+		return nil, awsproto.Errorf(400, "AccessDeniedException", "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:%s on resource: %s", Account, op, arn)
 	}
 	return t, nil
 }
 
 func (s *Service) tagResource(ctx context.Context, in *tagResourceInput) (*struct{}, error) {
+	if in.ResourceArn == nil {
+		return nil, awsproto.Validation("Invalid TableArn")
+	}
 	var c constraints
 	c.notNull(in.Tags == nil, "tags")
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if err := checkTags(in.Tags); err != nil {
-		return nil, err
-	}
-	cur, err := s.taggedTable(in.ResourceArn)
+	name, err := checkARN(in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
 	if len(in.Tags) == 0 {
 		return nil, awsproto.Validation("Atleast one Tag needs to be provided as Input.")
+	}
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.taggedTableLocked("TagResource", name, *in.ResourceArn)
+	if err != nil {
+		return nil, err
 	}
 	t := cur.clone()
 	for _, tag := range in.Tags {
@@ -444,31 +452,53 @@ func (s *Service) tagResource(ctx context.Context, in *tagResourceInput) (*struc
 	if len(t.tags) > maxTags {
 		return nil, awsproto.Errorf(400, awsproto.CodeLimitExceeded, "Too many tags: a resource can have at most %d tags", maxTags)
 	}
-	s.publish(t)
+	s.tables[t.name] = t
 	return &struct{}{}, nil
 }
 
+// taggedTableLocked is taggedTable for a caller holding s.mu.
+func (s *Service) taggedTableLocked(op, name, arn string) (*table, error) {
+	t, ok := s.tables[name]
+	if !ok || s.goneLocked(t, s.now()) {
+		return nil, awsproto.Errorf(400, "AccessDeniedException", "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:%s on resource: %s", Account, op, arn)
+	}
+	return t, nil
+}
+
 func (s *Service) untagResource(ctx context.Context, in *tagResourceInput) (*struct{}, error) {
+	if in.ResourceArn == nil {
+		return nil, awsproto.Validation("Invalid TableArn")
+	}
 	var c constraints
 	c.notNull(in.TagKeys == nil, "tagKeys")
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	cur, err := s.taggedTable(in.ResourceArn)
+	name, err := checkARN(in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
 	if len(in.TagKeys) == 0 {
 		return nil, awsproto.Validation("Atleast one Tag Key needs to be provided as Input.")
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.taggedTableLocked("UntagResource", name, *in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
 	t := cur.clone()
 	t.tags = slices.DeleteFunc(t.tags, func(x Tag) bool { return slices.Contains(in.TagKeys, *x.Key) })
-	s.publish(t)
+	s.tables[t.name] = t
 	return &struct{}{}, nil
 }
 
 func (s *Service) listTagsOfResource(ctx context.Context, in *tagResourceInput) (*listTagsOutput, error) {
-	t, err := s.taggedTable(in.ResourceArn)
+	name, err := checkARN(in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.taggedTable("ListTagsOfResource", name, *in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}

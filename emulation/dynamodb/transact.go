@@ -330,7 +330,7 @@ func (s *Service) transactWriteItems(ctx context.Context, in *transactWriteInput
 		}
 		for _, act := range actions {
 			if u, ok := units[act.t.name]; ok {
-				if cc := consumed(in.ReturnConsumedCapacity, act.t, u, true, nil, 0); cc != nil {
+				if cc := consumed(in.ReturnConsumedCapacity, act.t, u, nil, 0); cc != nil {
 					out.ConsumedCapacity = append(out.ConsumedCapacity, cc)
 				}
 				delete(units, act.t.name)
@@ -454,7 +454,7 @@ func (s *Service) transactGetItems(ctx context.Context, in *transactGetInput) (*
 		}
 		for _, act := range actions {
 			if u, ok := units[act.t.name]; ok {
-				if cc := consumed(in.ReturnConsumedCapacity, act.t, u, false, nil, 0); cc != nil {
+				if cc := consumed(in.ReturnConsumedCapacity, act.t, u, nil, 0); cc != nil {
 					out.ConsumedCapacity = append(out.ConsumedCapacity, cc)
 				}
 				delete(units, act.t.name)

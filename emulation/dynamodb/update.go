@@ -199,6 +199,14 @@ func applyUpdate(acts []updateAction, item Item, legacy bool) error {
 		i    int
 	}
 	var removals []removal
+	// Values set at or past a list's end are appended after every action,
+	// in the order of their indexes.
+	type appendix struct {
+		list *AttributeValue
+		i    int
+		v    *AttributeValue
+	}
+	var appends []appendix
 	for i, a := range acts {
 		m, l, last, ok := parentOf(item, a.path)
 		if !ok {
@@ -210,13 +218,27 @@ func applyUpdate(acts []updateAction, item Item, legacy bool) error {
 		} else if last.index < len(l.L) {
 			existing = l.L[last.index]
 		}
+		if m == nil && last.index >= len(l.L) {
+			for _, p := range appends {
+				if p.list == l && p.i == last.index {
+					existing = p.v
+				}
+			}
+		}
 		put := func(v *AttributeValue) {
-			if m != nil {
+			switch {
+			case m != nil:
 				m[last.name] = v
-			} else if last.index < len(l.L) {
+			case last.index < len(l.L):
 				l.L[last.index] = v
-			} else {
-				l.L = append(l.L, v)
+			default:
+				for i := range appends {
+					if appends[i].list == l && appends[i].i == last.index {
+						appends[i].v = v
+						return
+					}
+				}
+				appends = append(appends, appendix{l, last.index, v})
 			}
 		}
 		remove := func() {
@@ -268,6 +290,10 @@ func applyUpdate(acts []updateAction, item Item, legacy bool) error {
 				put(rest)
 			}
 		}
+	}
+	slices.SortStableFunc(appends, func(a, b appendix) int { return a.i - b.i })
+	for _, p := range appends {
+		p.list.L = append(p.list.L, p.v)
 	}
 	slices.SortStableFunc(removals, func(a, b removal) int { return b.i - a.i })
 	for _, r := range removals {
