@@ -267,10 +267,9 @@ func checkKeyPiece(k Item, name string, tag byte, isHash bool) ([]byte, error) {
 	return keyPiece(name, v, tag, isHash, "One or more parameter values were invalid:")
 }
 
-// startShape checks that ExclusiveStartKey has the attributes of the
-// table's and the index's keys. A Query checks the values of the keys it
-// reads by (the index's, or the table's); a Scan of an index those of the
-// index.
+// startShape checks that ExclusiveStartKey has as many attributes as the
+// table's and the index's keys, and for a Scan of an index the values of
+// the index's key (a Query checks its keys' values with its conditions).
 func (p *readPlan) startShape(start Item, isQuery bool) error {
 	if start == nil {
 		return nil
@@ -290,7 +289,7 @@ func (p *readPlan) startShape(start Item, isQuery bool) error {
 		}
 		return errStartKey
 	}
-	if !isQuery && p.ix == nil {
+	if isQuery || p.ix == nil {
 		return nil
 	}
 	for i, n := range p.keys.names() {
@@ -551,11 +550,6 @@ func keyConditions(n *condNode) (map[string]*keyCond, error) {
 				return awsproto.Validation("Invalid operator used in KeyConditionExpression: <>")
 			}
 		}
-		for _, a := range n.args {
-			if a.kind == opFunc {
-				return awsproto.Validation("KeyConditionExpressions cannot contain nested operations")
-			}
-		}
 		if n.kind == nodeBetween && n.args[0].kind != opPath {
 			return awsproto.Validation("Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand")
 		}
@@ -564,16 +558,18 @@ func keyConditions(n *condNode) (map[string]*keyCond, error) {
 		}
 		name, at := "", 0
 		for i, a := range n.args {
-			if a.kind != opPath {
-				continue
+			switch a.kind {
+			case opFunc:
+				return awsproto.Validation("KeyConditionExpressions cannot contain nested operations")
+			case opPath:
+				if name != "" {
+					return awsproto.Validation("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
+				}
+				if len(a.path) > 1 {
+					return awsproto.Validation("KeyConditionExpressions cannot have conditions on nested attributes")
+				}
+				name, at = a.path[0].name, i
 			}
-			if name != "" {
-				return awsproto.Validation("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
-			}
-			if len(a.path) > 1 {
-				return awsproto.Validation("KeyConditionExpressions cannot have conditions on nested attributes")
-			}
-			name, at = a.path[0].name, i
 		}
 		if name == "" {
 			return awsproto.Validation("Invalid condition in KeyConditionExpression: No key attribute specified")
@@ -623,13 +619,21 @@ func legacyKeyConditions(kcs map[string]*legacyCondition) map[string]*keyCond {
 
 // assembleKeyCond checks conditions by attribute name against the key
 // schema being queried, attribute by attribute as DynamoDB does.
-func assembleKeyCond(keys keyAttrs, conds map[string]*keyCond) (*keyCond, error) {
+func assembleKeyCond(keys keyAttrs, conds map[string]*keyCond, start Item) (*keyCond, error) {
 	kc := &keyCond{hashName: keys.hashName}
 	for i, name := range keys.names() {
 		isHash := i == 0
 		tag := keys.hashTag
 		if !isHash {
 			tag = keys.rangeTag
+		}
+		if start != nil {
+			if start[name] == nil {
+				return nil, errStartKey
+			}
+			if _, err := checkKeyPiece(start, name, tag, isHash); err != nil {
+				return nil, err
+			}
 		}
 		if isHash && keys.rangeTag == 0 && len(conds) > 1 {
 			return nil, awsproto.Validation("Query key condition not supported")
@@ -759,7 +763,7 @@ func (s *Service) query(ctx context.Context, in *readInput) (*readOutput, error)
 	if err := p.startShape(in.ExclusiveStartKey, true); err != nil {
 		return nil, err
 	}
-	kc, err := assembleKeyCond(p.keys, conds)
+	kc, err := assembleKeyCond(p.keys, conds, in.ExclusiveStartKey)
 	if err != nil {
 		return nil, err
 	}
