@@ -4,11 +4,11 @@
 // (PutItem, GetItem, UpdateItem, DeleteItem, BatchWriteItem, BatchGetItem,
 // Query, Scan with parallel segments), global and local secondary indexes,
 // transactions (TransactWriteItems, TransactGetItems), PartiQL
-// (ExecuteStatement, BatchExecuteStatement, ExecuteTransaction), TTL
-// settings, tags, DynamoDB Streams (Service.Streams), consumed capacity and
-// item collection metrics, and the legacy parameters (Expected,
-// AttributeUpdates, KeyConditions, QueryFilter, ScanFilter, AttributesToGet,
-// ConditionalOperator).
+// (ExecuteStatement, BatchExecuteStatement, ExecuteTransaction), TTL with
+// expiry (Service.ExpireItems), tags, DynamoDB Streams (Service.Streams),
+// consumed capacity and item collection metrics, and the legacy parameters
+// (Expected, AttributeUpdates, KeyConditions, QueryFilter, ScanFilter,
+// AttributesToGet, ConditionalOperator).
 //
 // Requests are validated as DynamoDB validates them, in its order and with
 // its messages: the declarative constraints first, all reported at once

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -265,5 +266,51 @@ func TestStreams(t *testing.T) {
 				t.Errorf("next iterator read %d more records", len(more.Records))
 			}
 		})
+	}
+}
+
+func TestExpireItems(t *testing.T) {
+	t.Parallel()
+	srv := emulation.NewTestServer(t)
+	c := dynamodb.NewFromConfig(srv.Config())
+	ctx := t.Context()
+	table := createTable(t, c, keyDef{"pk", types.ScalarAttributeTypeS}, nil)
+	now := time.Now().Unix()
+	for _, it := range []item{
+		{"pk": s("past"), "exp": n(fmt.Sprint(now - 60))},
+		{"pk": s("past-fraction"), "exp": n(fmt.Sprint(now-1, ".5"))},
+		{"pk": s("future"), "exp": n(fmt.Sprint(now + 3600))},
+		{"pk": s("ancient"), "exp": n(fmt.Sprint(now - 6*365*24*3600))},
+		{"pk": s("not-a-number"), "exp": s("yesterday")},
+		{"pk": s("no-ttl")},
+	} {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remaining := func(t *testing.T) []string {
+		t.Helper()
+		var keys []string
+		for _, p := range scanAll(t, c, dynamodb.ScanInput{TableName: aws.String(table)}) {
+			for _, it := range p.Items {
+				keys = append(keys, str(t, it, "pk"))
+			}
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	if n, err := srv.DynamoDB.ExpireItems(ctx); err != nil || n != 0 {
+		t.Fatalf("ExpireItems before TTL is enabled: %d, %v", n, err)
+	}
+	if _, err := c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(table),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{Enabled: aws.Bool(true), AttributeName: aws.String("exp")}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := srv.DynamoDB.ExpireItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ancient", "future", "no-ttl", "not-a-number"}; n != 2 || !slices.Equal(remaining(t), want) {
+		t.Errorf("expired %d; remaining %v, want %v", n, remaining(t), want)
 	}
 }

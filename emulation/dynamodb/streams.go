@@ -20,12 +20,19 @@ import (
 // is deleted) keeps its records and is DISABLED.
 
 type streamRecord struct {
-	EventID      string       `json:"eventID"`
-	EventName    string       `json:"eventName"`
-	EventVersion string       `json:"eventVersion"`
-	EventSource  string       `json:"eventSource"`
-	AwsRegion    string       `json:"awsRegion"`
-	Dynamodb     streamChange `json:"dynamodb"`
+	EventID      string        `json:"eventID"`
+	EventName    string        `json:"eventName"`
+	EventVersion string        `json:"eventVersion"`
+	EventSource  string        `json:"eventSource"`
+	AwsRegion    string        `json:"awsRegion"`
+	Dynamodb     streamChange  `json:"dynamodb"`
+	UserIdentity *userIdentity `json:"userIdentity,omitempty"`
+}
+
+// userIdentity marks the REMOVE records of items TTL expired.
+type userIdentity struct {
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalId"`
 }
 
 type streamChange struct {
@@ -88,13 +95,29 @@ func (ss *streamStore) closeTable(name string, now time.Time) {
 	}
 }
 
+// recordExpiry appends the deletion of an expired item.
+func (ss *streamStore) recordExpiry(t *table, old Item, now time.Time) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.appendLocked(t, old, nil, true, now) {
+		st := ss.byTable[t.name]
+		st.records[len(st.records)-1].UserIdentity = &userIdentity{Type: "Service", PrincipalID: "dynamodb.amazonaws.com"}
+	}
+}
+
 // record appends the change of one item to the table's stream.
 func (ss *streamStore) record(t *table, old, next Item, deleted bool, now time.Time) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	ss.appendLocked(t, old, next, deleted, now)
+}
+
+// appendLocked appends a change; it reports false when the table has no
+// enabled stream.
+func (ss *streamStore) appendLocked(t *table, old, next Item, deleted bool, now time.Time) bool {
 	st, ok := ss.byTable[t.name]
 	if !ok || st.tableID != t.id {
-		return
+		return false
 	}
 	name := "MODIFY"
 	switch {
@@ -128,6 +151,7 @@ func (ss *streamStore) record(t *table, old, next Item, deleted bool, now time.T
 		EventID: fmt.Sprintf("%032x", ss.seq), EventName: name, EventVersion: "1.1",
 		EventSource: "aws:dynamodb", AwsRegion: Region, Dynamodb: ch,
 	})
+	return true
 }
 
 type listStreamsInput struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"regexp"
 	"slices"
 	"strings"
@@ -37,6 +38,8 @@ type updateTableInput struct {
 	SSESpecification            map[string]any         `json:"SSESpecification"`
 	ReplicaUpdates              []any                  `json:"ReplicaUpdates"`
 }
+
+var big10 = big.NewInt(10)
 
 var streamViewTypes = []string{"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"}
 
@@ -507,4 +510,88 @@ func (s *Service) listTagsOfResource(ctx context.Context, in *tagResourceInput) 
 		tags = []Tag{}
 	}
 	return &listTagsOutput{Tags: tags}, nil
+}
+
+// ExpireItems deletes the items whose TTL attribute, a number of seconds
+// since the epoch, is in the past, in every table with TTL enabled, and
+// returns how many it deleted. As on AWS, a TTL more than five years in
+// the past is ignored, and the deletion appears in the table's stream as a
+// REMOVE by the service. DynamoDB deletes expired items in the background
+// within days; the emulator's server calls ExpireItems every few seconds.
+func (s *Service) ExpireItems(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	var tables []*table
+	now := s.now()
+	for _, t := range s.tables {
+		if t.ttlAttr != "" && s.statusOf(t, now) == statusActive {
+			tables = append(tables, t)
+		}
+	}
+	s.mu.Unlock()
+	nowSec := now.Unix()
+	expired := func(r Record, attr string) bool {
+		tag, v, ok := r.scalar(attr)
+		if !ok || tag != tagN {
+			return false
+		}
+		n, err := parseNumber(string(v))
+		if err != nil || n.neg || n.digits == "" || n.exp > 18 {
+			return false
+		}
+		m, e := n.scaled()
+		for ; e > 0; e-- {
+			m.Mul(m, big10)
+		}
+		for ; e < 0; e++ {
+			m.Quo(m, big10)
+		}
+		at := m.Int64()
+		return at <= nowSec && at >= nowSec-5*365*24*3600
+	}
+	total := 0
+	for _, t := range tables {
+		var keys []Key
+		err := s.backend.View(ctx, []string{t.name}, func(tx ReadTx) error {
+			tx.Scan(t.name, "", ScanRange{}, func(r Record) bool {
+				if expired(r, t.ttlAttr) {
+					it := r.Item()
+					k := Key{PK: scalarBytes(it[t.hashName])}
+					if t.rangeName != "" {
+						k.SK = scalarBytes(it[t.rangeName])
+					}
+					keys = append(keys, k)
+				}
+				return ctx.Err() == nil
+			})
+			return nil
+		})
+		if err != nil {
+			if errors.Is(err, ErrNoTable) {
+				continue
+			}
+			return total, err
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		err = s.backend.Update(ctx, []string{t.name}, func(tx WriteTx) error {
+			for _, k := range keys {
+				r, ok := tx.Get(t.name, k)
+				if !ok || !expired(r, t.ttlAttr) {
+					continue
+				}
+				old := r.Item()
+				tx.Delete(t.name, k)
+				if t.stream != nil {
+					s.streams.recordExpiry(t, old, now)
+				}
+				total++
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, ErrNoTable) {
+			return total, err
+		}
+	}
+	return total, nil
 }
