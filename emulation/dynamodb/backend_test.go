@@ -172,7 +172,9 @@ func testBackend(t *testing.T, be Backend) {
 			t.Fatal(err)
 		}
 		var got []Record
-		read(t, func(tx ReadTx) { tx.Query("t", "byV", QueryRange{PK: []byte("replaced"), Forward: true}, collect(&got)) })
+		read(t, func(tx ReadTx) {
+			tx.Query("t", "byV", QueryRange{PK: []byte("replaced"), Forward: true}, collect(&got))
+		})
 		if fmt.Sprint(sks(got)) != "[4]" {
 			t.Errorf("backfilled index holds %v, want [4]", sks(got))
 		}
