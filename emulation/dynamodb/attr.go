@@ -515,9 +515,11 @@ func validateValue(av *AttributeValue) *awsproto.Error {
 			return awsproto.Validation("One or more parameter values were invalid: Input collection %sof type BS contains duplicates.", listString(enc))
 		}
 	}
-	for _, k := range sortedKeys(av.M) {
-		if err := validateValue(av.M[k]); err != nil {
-			return err
+	if av.M != nil {
+		for _, k := range sortedKeys(av.M) {
+			if err := validateValue(av.M[k]); err != nil {
+				return err
+			}
 		}
 	}
 	for _, v := range av.L {
@@ -604,4 +606,79 @@ func itemSize(it Item) int {
 		s += len(k) + valueSize(v)
 	}
 	return s
+}
+
+// attrAlias decodes an AttributeValue the standard way.
+type attrAlias AttributeValue
+
+// UnmarshalJSON decodes the common values ({"S": "..."} and {"N": "..."}
+// without escapes) directly, the rest as encoding/json does: item values
+// are most of what BatchWriteItem decodes.
+func (av *AttributeValue) UnmarshalJSON(data []byte) error {
+	if key, val, ok := simpleAttr(data); ok {
+		s := string(val)
+		*av = AttributeValue{}
+		if key == 'S' {
+			av.S = &s
+		} else {
+			av.N = &s
+		}
+		return nil
+	}
+	*av = AttributeValue{}
+	return json.Unmarshal(data, (*attrAlias)(av))
+}
+
+// simpleAttr recognizes {"S":"text"} or {"N":"text"} (with optional
+// whitespace) whose text needs no unescaping and is valid UTF-8.
+func simpleAttr(data []byte) (key byte, val []byte, ok bool) {
+	i := 0
+	ws := func() {
+		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+			i++
+		}
+	}
+	ws()
+	if i+5 >= len(data) || data[i] != '{' {
+		return 0, nil, false
+	}
+	i++
+	ws()
+	if i+3 >= len(data) || data[i] != '"' || (data[i+1] != 'S' && data[i+1] != 'N') || data[i+2] != '"' {
+		return 0, nil, false
+	}
+	key = data[i+1]
+	i += 3
+	ws()
+	if i >= len(data) || data[i] != ':' {
+		return 0, nil, false
+	}
+	i++
+	ws()
+	if i >= len(data) || data[i] != '"' {
+		return 0, nil, false
+	}
+	i++
+	start := i
+	for i < len(data) && data[i] != '"' {
+		if c := data[i]; c == '\\' || c < 0x20 {
+			return 0, nil, false
+		}
+		i++
+	}
+	if i >= len(data) {
+		return 0, nil, false
+	}
+	val = data[start:i]
+	i++
+	ws()
+	if i >= len(data) || data[i] != '}' {
+		return 0, nil, false
+	}
+	i++
+	ws()
+	if i != len(data) || !utf8.Valid(val) {
+		return 0, nil, false
+	}
+	return key, val, true
 }

@@ -151,7 +151,7 @@ func (ix *memIndex) project(st *store, s *Schema, r Record) []byte {
 			ix.schema.projects(name)
 	}
 	it := Item{}
-	rd := reader{b: r.b}
+	rd := recordReader(r.b)
 	n := rd.uvarint()
 	for i := uint64(0); i < n && rd.err == nil; i++ {
 		name := r.name(rd.uvarint())

@@ -155,9 +155,14 @@ func validateItemValues(it Item) error {
 	if it == nil {
 		return awsproto.Validation("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
 	}
-	for _, k := range sortedKeys(it) {
-		if err := validateValue(it[k]); err != nil {
-			return err
+	for _, v := range it {
+		if validateValue(v) != nil {
+			// Report the first error in name order, as DynamoDB does.
+			for _, k := range sortedKeys(it) {
+				if err := validateValue(it[k]); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if itemSize(it) > maxItemSize {

@@ -1,5 +1,7 @@
 package dynamodb
 
+import "encoding/binary"
+
 // Reading a Record: its size, its attributes, its wire JSON.
 
 // name is the attribute name of a name id.
@@ -12,19 +14,13 @@ func (r Record) name(id uint64) string {
 
 // Size is the item's size as DynamoDB counts it.
 func (r Record) Size() int {
-	rd := reader{b: r.b}
-	n := rd.uvarint()
-	size := 0
-	for i := uint64(0); i < n && rd.err == nil; i++ {
-		size += len(r.name(rd.uvarint()))
-		size += rd.skipValue()
-	}
-	return size
+	v, _ := binary.Uvarint(r.b)
+	return int(v)
 }
 
 // Item decodes the record into an item.
 func (r Record) Item() Item {
-	rd := reader{b: r.b}
+	rd := recordReader(r.b)
 	n := rd.uvarint()
 	it := make(Item, n)
 	for i := uint64(0); i < n && rd.err == nil; i++ {
@@ -42,7 +38,7 @@ func (r Record) AppendJSON(b []byte) []byte {
 // appendAttrsJSON renders the attributes for which keep is true (all when
 // keep is nil), without decoding the others.
 func (r Record) appendAttrsJSON(b []byte, keep func(string) bool) []byte {
-	rd := reader{b: r.b}
+	rd := recordReader(r.b)
 	n := rd.uvarint()
 	b = append(b, '{')
 	first := true
@@ -65,7 +61,7 @@ func (r Record) appendAttrsJSON(b []byte, keep func(string) bool) []byte {
 
 // Attr decodes the top-level attribute name, or returns nil.
 func (r Record) Attr(name string) *AttributeValue {
-	rd := reader{b: r.b}
+	rd := recordReader(r.b)
 	n := rd.uvarint()
 	for i := uint64(0); i < n && rd.err == nil; i++ {
 		if r.name(rd.uvarint()) == name {
@@ -79,7 +75,7 @@ func (r Record) Attr(name string) *AttributeValue {
 // scalar returns the tag and payload of the top-level attribute name when
 // it is a string, number or binary.
 func (r Record) scalar(name string) (tag byte, v []byte, ok bool) {
-	rd := reader{b: r.b}
+	rd := recordReader(r.b)
 	n := rd.uvarint()
 	for i := uint64(0); i < n && rd.err == nil; i++ {
 		if r.name(rd.uvarint()) != name {

@@ -150,13 +150,18 @@ func hashKey(pk []byte) uint64 {
 // encode builds the record of a validated item whose key attributes are
 // present and of the schema's types. The result is valid until the next call.
 func (s *store) encode(it Item) []byte {
-	b := s.scratch[:0]
+	b := append(s.scratch[:0], 0, 0, 0, 0) // room for the size
 	b = binary.AppendUvarint(b, uint64(len(it)))
-	b = binary.AppendUvarint(b, uint64(s.intern(s.hashName)))
-	b = appendValue(b, it[s.hashName])
+	size := 0
+	attr := func(name string) {
+		b = binary.AppendUvarint(b, uint64(s.intern(name)))
+		var vs int
+		b, vs = appendValueSize(b, it[name])
+		size += len(name) + vs
+	}
+	attr(s.hashName)
 	if s.rangeTag != 0 {
-		b = binary.AppendUvarint(b, uint64(s.intern(s.rangeName)))
-		b = appendValue(b, it[s.rangeName])
+		attr(s.rangeName)
 	}
 	var small [16]string
 	rest := small[:0]
@@ -167,16 +172,26 @@ func (s *store) encode(it Item) []byte {
 	}
 	slices.Sort(rest)
 	for _, k := range rest {
-		b = binary.AppendUvarint(b, uint64(s.intern(k)))
-		b = appendValue(b, it[k])
+		attr(k)
 	}
+	// The size goes just before the attributes, in as few bytes as it
+	// needs (items are at most 400 KB: three).
+	n := uvarintLen(uint64(size))
+	binary.PutUvarint(b[4-n:], uint64(size))
 	s.scratch = b
-	return b
+	return b[4-n:]
+}
+
+// recordReader returns a reader of a record's attributes, after its size.
+func recordReader(rec []byte) reader {
+	r := reader{b: rec}
+	r.uvarint()
+	return r
 }
 
 // recordKey reads the key values from a record.
 func (s *store) recordKey(rec []byte) (pk, sk []byte) {
-	r := reader{b: rec}
+	r := recordReader(rec)
 	r.uvarint()
 	r.uvarint()
 	r.byte()
@@ -191,17 +206,8 @@ func (s *store) recordKey(rec []byte) (pk, sk []byte) {
 
 // recordSize is the item size of a record as DynamoDB counts it.
 func (s *store) recordSize(rec []byte) int {
-	r := reader{b: rec}
-	n := r.uvarint()
-	size := 0
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		id := r.uvarint()
-		if id < uint64(len(s.nameIDs)) {
-			size += len(s.nameIDs[id])
-		}
-		size += r.skipValue()
-	}
-	return size
+	v, _ := binary.Uvarint(rec)
+	return int(v)
 }
 
 // pos is a place in the index order. skInf < 0 sorts before every sort key
