@@ -433,6 +433,16 @@ func (p *parser) opnd() (*operand, error) {
 			return nil, p.fail()
 		}
 		o.parens++
+		if o.kind == opPath {
+			// A grouped path may go on: (a.b).c
+			if t := p.peek(); t.kind == 'p' && (t.text == "." || t.text == "[") {
+				path, err := p.pathRest(o.path)
+				if err != nil {
+					return nil, err
+				}
+				return &operand{kind: opPath, path: path, parens: o.parens}, nil
+			}
+		}
 		return o, nil
 	case t.kind == ':':
 		p.at++
@@ -470,7 +480,11 @@ func (p *parser) path() (docPath, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := docPath{e}
+	return p.pathRest(docPath{e})
+}
+
+// pathRest reads the elements that follow path: .name or [n].
+func (p *parser) pathRest(path docPath) (docPath, error) {
 	for {
 		switch {
 		case p.punct("."):

@@ -22,7 +22,7 @@ func TestExpressionChecks(t *testing.T) {
 	c := embedded(t)
 	ctx := t.Context()
 	table := createTable(t, c, keyDef{"pk", types.ScalarAttributeTypeS}, nil)
-	it := item{"pk": s("k"), "b": s("abc"), "c": l(s("c0"), s("c1"), s("c2"), s("c3")), "n": n("5"), "m": m(item{"x": s("y")})}
+	it := item{"pk": s("k"), "b": s("abc"), "c": l(s("c0"), s("c1"), s("c2"), s("c3")), "n": n("5"), "m": m(item{"x": s("y")}), "u": s("abÿ")}
 	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it}); err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +39,10 @@ func TestExpressionChecks(t *testing.T) {
 		{name: "list elements come back in list order", proj: "c[2], c[1]", want: "{c=[S:c1,S:c2]}"},
 		{name: "nested and top-level paths", proj: "m.x, c[3], pk", want: "{c=[S:c3],m={x=S:y},pk=S:k}"},
 		{name: "parenthesised size on the left", cond: "(size(b)) = :three AND n = :four", values: item{":three": n("3"), ":four": n("4")}},
+		{name: "size counts UTF-16 units, not bytes", cond: "size(u) <> :three", values: item{":three": n("3")}},
+		{name: "grouped path", cond: "(m).x <> :y", values: item{":y": s("y")}},
+		{name: "grouped path in redundant parentheses", cond: "((m)).x <> :y", values: item{":y": s("y")},
+			msg: "Invalid ConditionExpression: The expression has redundant parentheses;"},
 		{name: "overlapping projection paths", proj: "b, b.c",
 			msg: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [b], path two: [b, c]"},
 		{name: "conflicting projection paths", proj: "c[1], c.d",

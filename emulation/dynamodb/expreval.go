@@ -55,7 +55,7 @@ func (o *operand) eval(item Item) *AttributeValue {
 		var n int
 		switch {
 		case v.S != nil:
-			n = len(*v.S)
+			n = utf16Len(*v.S)
 		case v.B != nil:
 			n = len(v.B)
 		case v.SS != nil:
@@ -74,6 +74,19 @@ func (o *operand) eval(item Item) *AttributeValue {
 		return numberValue(strconv.Itoa(n))
 	}
 	return nil
+}
+
+// utf16Len is a string's length in UTF-16 code units, as size() counts
+// it (DynamoDB is written in Java).
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
 }
 
 // compareValues orders two scalars of the same type (S, N or B).

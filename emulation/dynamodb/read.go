@@ -2,7 +2,7 @@ package dynamodb
 
 import (
 	"context"
-	"strconv"
+	"strings"
 
 	"github.com/mldatalake/mldatalake/emulation/awsproto"
 )
@@ -91,12 +91,8 @@ func startKeyError(err *awsproto.Error) error {
 
 func containsAny(s string, subs ...string) bool {
 	for _, x := range subs {
-		if len(x) <= len(s) {
-			for i := 0; i+len(x) <= len(s); i++ {
-				if s[i:i+len(x)] == x {
-					return true
-				}
-			}
+		if strings.Contains(s, x) {
+			return true
 		}
 	}
 	return false
@@ -848,5 +844,3 @@ func operandUses(o *operand, name string) bool {
 	}
 	return false
 }
-
-var _ = strconv.Itoa

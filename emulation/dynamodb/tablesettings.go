@@ -20,10 +20,10 @@ type gsiUpdate struct {
 	Update *struct {
 		IndexName             *string                `json:"IndexName"`
 		ProvisionedThroughput *provisionedThroughput `json:"ProvisionedThroughput"`
-	} `json:"Update"`
+	} `json:"Update" coral:"UpdateGlobalSecondaryIndexAction"`
 	Delete *struct {
 		IndexName *string `json:"IndexName"`
-	} `json:"Delete"`
+	} `json:"Delete" coral:"DeleteGlobalSecondaryIndexAction"`
 }
 
 type updateTableInput struct {

@@ -102,11 +102,3 @@ func (c *constraints) err() error {
 func required(param string) error {
 	return awsproto.Validation("The parameter '%s' is required but was not present in the request", param)
 }
-
-func i64(p *int) *int64 {
-	if p == nil {
-		return nil
-	}
-	v := int64(*p)
-	return &v
-}
