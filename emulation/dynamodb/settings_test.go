@@ -314,3 +314,22 @@ func TestExpireItems(t *testing.T) {
 		t.Errorf("expired %d; remaining %v, want %v", n, remaining(t), want)
 	}
 }
+
+func TestDescribeLimitsAndEndpoints(t *testing.T) {
+	t.Parallel()
+	c := embedded(t)
+	limits, err := c.DescribeLimits(t.Context(), &dynamodb.DescribeLimitsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToInt64(limits.TableMaxReadCapacityUnits) <= 0 || aws.ToInt64(limits.AccountMaxWriteCapacityUnits) < aws.ToInt64(limits.TableMaxWriteCapacityUnits) {
+		t.Errorf("limits %+v", limits)
+	}
+	eps, err := c.DescribeEndpoints(t.Context(), &dynamodb.DescribeEndpointsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(eps.Endpoints) != 1 || !strings.HasPrefix(aws.ToString(eps.Endpoints[0].Address), "dynamodb.") {
+		t.Errorf("endpoints %+v", eps.Endpoints)
+	}
+}
