@@ -139,7 +139,19 @@ func joinWith(ss []string, sep string) string {
 	return out
 }
 
-// present lists the names of the parameters that are set.
+// countTrue counts the conditions that hold.
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// present lists the names of the parameters that are set: name, set, name,
+// set...
 func present(params ...any) []string {
 	var out []string
 	for i := 0; i+1 < len(params); i += 2 {
@@ -523,7 +535,7 @@ func (s *Service) putItem(ctx context.Context, in *putItemInput) (*attributesOut
 		return nil, err
 	}
 	if err := mixedParams(present("ConditionExpression", in.ConditionExpression != nil), present("Expected", in.Expected != nil),
-		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"ConditionExpression"}, len(present("c", in.ConditionExpression != nil))); err != nil {
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"ConditionExpression"}, countTrue(in.ConditionExpression != nil)); err != nil {
 		return nil, err
 	}
 	if err := validateItemValues(in.Item); err != nil {
@@ -691,7 +703,7 @@ func (s *Service) deleteItem(ctx context.Context, in *keyInput) (*attributesOutp
 		return nil, err
 	}
 	if err := mixedParams(present("ConditionExpression", in.ConditionExpression != nil), present("Expected", in.Expected != nil),
-		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"ConditionExpression"}, len(present("c", in.ConditionExpression != nil))); err != nil {
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"ConditionExpression"}, countTrue(in.ConditionExpression != nil)); err != nil {
 		return nil, err
 	}
 	if err := validateKeyValues(in.Key); err != nil {

@@ -436,7 +436,7 @@ func (s *Service) scan(ctx context.Context, in *readInput) (*readOutput, error) 
 	}
 	exprs := present("ProjectionExpression", in.ProjectionExpression != nil, "FilterExpression", in.FilterExpression != nil)
 	if err := mixedParams(exprs, present("AttributesToGet", in.AttributesToGet != nil, "ScanFilter", in.ScanFilter != nil, "ConditionalOperator", in.ConditionalOperator != nil),
-		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"FilterExpression"}, len(present("f", in.FilterExpression != nil))); err != nil {
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"FilterExpression"}, countTrue(in.FilterExpression != nil)); err != nil {
 		return nil, err
 	}
 	p, err := s.plan(in, false)
@@ -718,7 +718,7 @@ func (s *Service) query(ctx context.Context, in *readInput) (*readOutput, error)
 	legacy := present("AttributesToGet", in.AttributesToGet != nil, "QueryFilter", in.QueryFilter != nil, "ConditionalOperator", in.ConditionalOperator != nil,
 		"KeyConditions", in.KeyConditions != nil && in.KeyConditionExpression != nil)
 	if err := mixedParams(exprs, legacy, in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil,
-		[]string{"FilterExpression", "KeyConditionExpression"}, len(present("f", in.FilterExpression != nil, "k", in.KeyConditionExpression != nil))); err != nil {
+		[]string{"FilterExpression", "KeyConditionExpression"}, countTrue(in.FilterExpression != nil, in.KeyConditionExpression != nil)); err != nil {
 		return nil, err
 	}
 	p, err := s.plan(in, true)

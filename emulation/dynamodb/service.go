@@ -161,15 +161,6 @@ func (s *Service) lookup(name string) (*table, bool) {
 	return t, true
 }
 
-// publish replaces a table's definition by a changed copy.
-func (s *Service) publish(t *table) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur, ok := s.tables[t.name]; ok && cur.id == t.id {
-		s.tables[t.name] = t
-	}
-}
-
 // activeTable returns the table for an item operation: it must exist and not
 // be CREATING or DELETING, or the answer is ResourceNotFoundException as on
 // AWS.

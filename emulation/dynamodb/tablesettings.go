@@ -13,7 +13,8 @@ import (
 )
 
 // UpdateTable, TTL and tags: the operations that change a table's
-// settings. Each publishes a changed copy of the table's definition.
+// settings. Each replaces the table's definition, under Service.mu, by a
+// changed copy.
 
 type gsiUpdate struct {
 	Create *indexInput `json:"Create" coral:"CreateGlobalSecondaryIndexAction"`

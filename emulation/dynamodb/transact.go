@@ -132,7 +132,7 @@ func (s *Service) checkAction(a *transactAction, kind int) (*exprContext, *condN
 	var opts readOptions
 	if err := mixedParams(present("ConditionExpression", a.ConditionExpression != nil, "UpdateExpression", a.UpdateExpression != nil, "ProjectionExpression", a.ProjectionExpression != nil),
 		nil, a.ExpressionAttributeNames != nil, a.ExpressionAttributeValues != nil,
-		[]string{"ConditionExpression", "UpdateExpression"}, len(present("c", a.ConditionExpression != nil, "u", a.UpdateExpression != nil))); err != nil {
+		[]string{"ConditionExpression", "UpdateExpression"}, countTrue(a.ConditionExpression != nil, a.UpdateExpression != nil)); err != nil {
 		return nil, nil, nil, opts, err
 	}
 	if kind == writePut {
