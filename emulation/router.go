@@ -26,6 +26,7 @@ type route struct {
 func (s *Server) routes() http.Handler {
 	jsonRoutes := []route{
 		{awsproto.DynamoDB, awsproto.JSON10DynamoDB, s.DynamoDB},
+		{awsproto.DynamoDBStreams, awsproto.JSON10DynamoDBStreams, s.DynamoDB.Streams()},
 		{awsproto.Kinesis, awsproto.JSON11, s.Kinesis},
 		{awsproto.Firehose, awsproto.JSON11, s.Firehose},
 	}

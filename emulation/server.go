@@ -50,9 +50,14 @@ type Server struct {
 	cfg       config
 	handler   http.Handler
 	http      *http.Server
+	stop      chan struct{} // closed by Close: ends background work
+	sweeps    sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// ttlSweep is how often DynamoDB's expired items are deleted.
+const ttlSweep = 5 * time.Second
 
 type config struct {
 	addr   string
@@ -95,7 +100,7 @@ func NewUnstartedServer(opts ...Option) (*Server, error) {
 		o(&c)
 	}
 	c.log = c.log.With("component", "aws-emulator")
-	s := &Server{cfg: c, Faults: fault.New(c.faults)}
+	s := &Server{cfg: c, Faults: fault.New(c.faults), stop: make(chan struct{})}
 	var err error
 	s.S3, err = s3.New(s3.WithDir(c.s3Dir), s3.WithClock(c.clock.Now))
 	if err != nil {
@@ -154,7 +159,35 @@ func (s *Server) Start() error {
 			s.cfg.log.Error("serve", "err", err)
 		}
 	}()
+	s.sweeps.Go(s.expireItems)
 	return nil
+}
+
+// expireItems deletes DynamoDB's expired items every ttlSweep until Close.
+func (s *Server) expireItems() {
+	tick := time.NewTicker(ttlSweep)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				select {
+				case <-s.stop:
+				case <-ctx.Done():
+				}
+				cancel()
+			}()
+			if n, err := s.DynamoDB.ExpireItems(ctx); err != nil {
+				s.cfg.log.Warn("expire DynamoDB items", "err", err)
+			} else if n > 0 {
+				s.cfg.log.Debug("expired DynamoDB items", "items", n)
+			}
+			cancel()
+		}
+	}
 }
 
 // Handler is the edge router, for callers that serve it themselves.
@@ -163,6 +196,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Close stops the server and every background delivery. It is safe to call twice.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.sweeps.Wait()
 		var errs []error
 		if s.http != nil {
 			// Requests under way get a moment to finish. Shutdown also

@@ -12,6 +12,9 @@ type Error struct {
 	Code    string
 	Message string
 	Status  int
+	// Fields are members the error's body carries beside `__type` and
+	// `message`, e.g. DynamoDB's CancellationReasons.
+	Fields map[string]any
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

@@ -29,7 +29,9 @@ type Protocol struct {
 // Protocols of the emulated JSON services.
 var (
 	JSON10DynamoDB = Protocol{ContentType: "application/x-amz-json-1.0", TypePrefix: "com.amazonaws.dynamodb.v20120810#", CRC32: true}
-	JSON11         = Protocol{ContentType: "application/x-amz-json-1.1"}
+	// JSON10DynamoDBStreams is DynamoDB Streams' flavour: no CRC header.
+	JSON10DynamoDBStreams = Protocol{ContentType: "application/x-amz-json-1.0", TypePrefix: "com.amazonaws.dynamodb.v20120810#"}
+	JSON11                = Protocol{ContentType: "application/x-amz-json-1.1"}
 )
 
 // Op is one operation: it receives the raw request body and returns a value
@@ -90,8 +92,12 @@ func (m *Mux) Operations() []string {
 }
 
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id := strconv.FormatUint(m.reqID.Add(1), 10)
-	w.Header().Set("X-Amzn-Requestid", m.svc.Name+"-"+id)
+	n := m.reqID.Add(1)
+	if m.svc.RequestID != nil {
+		w.Header().Set("X-Amzn-Requestid", m.svc.RequestID(n))
+	} else {
+		w.Header().Set("X-Amzn-Requestid", m.svc.Name+"-"+strconv.FormatUint(n, 10))
+	}
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, m.svc.TargetPrefix)
 	op := m.ops[name]
@@ -146,6 +152,23 @@ func WriteJSON(w http.ResponseWriter, proto Protocol, status int, v any) {
 // and the X-Amzn-ErrorType header.
 func WriteError(w http.ResponseWriter, proto Protocol, e *Error) {
 	w.Header().Set("X-Amzn-Errortype", e.Code)
+	if len(e.Fields) > 0 {
+		body := make(map[string]any, len(e.Fields)+2)
+		for k, v := range e.Fields {
+			body[k] = v
+		}
+		body["__type"], body["message"] = proto.typeName(e.Code), e.Message
+		WriteJSON(w, proto, e.Status, body)
+		return
+	}
+	if proto.TypePrefix != "" && e.Code == CodeSerialization {
+		// Coral's SerializationException spells the member Message.
+		WriteJSON(w, proto, e.Status, struct {
+			Type    string `json:"__type"`
+			Message string `json:"Message,omitempty"`
+		}{proto.typeName(e.Code), e.Message})
+		return
+	}
 	WriteJSON(w, proto, e.Status, struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
@@ -159,6 +182,7 @@ var coralCodes = map[string]string{
 	CodeSerialization:         "com.amazon.coral.service#",
 	CodeUnknownOperation:      "com.amazon.coral.service#",
 	CodeMissingAuthentication: "com.amazon.coral.service#",
+	"AccessDeniedException":   "com.amazon.coral.service#",
 }
 
 // typeName is the `__type` of an error code in this protocol.

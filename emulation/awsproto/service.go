@@ -21,6 +21,27 @@ type Service struct {
 	// edge router selects by the SigV4 credential scope's service name
 	// (Name) and which answer in XML in this namespace.
 	XMLNamespace string
+	// RequestID renders the n-th request's X-Amzn-RequestId; nil for
+	// "<Name>-<n>".
+	RequestID func(n uint64) string
+}
+
+// coralRequestID is a request id as DynamoDB's front end writes them: 52
+// characters of [0-9A-Z].
+func coralRequestID(n uint64) string {
+	const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	var b [52]byte
+	x := n*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	for i := range b {
+		if i%12 == 0 {
+			x ^= x >> 29
+			x *= 0xBF58476D1CE4E5B9
+			x ^= n + uint64(i)
+		}
+		b[i] = digits[x%36]
+		x /= 36
+	}
+	return string(b[:])
 }
 
 // The services the emulator serves.
@@ -33,6 +54,12 @@ var (
 	DynamoDB = Service{
 		Name: "dynamodb", TargetPrefix: "DynamoDB_20120810.",
 		ThrottleStatus: http.StatusBadRequest, ThrottleCode: CodeThroughputExceeded,
+		InternalStatus: http.StatusInternalServerError, InternalCode: "InternalServerError",
+		RequestID: coralRequestID,
+	}
+	DynamoDBStreams = Service{
+		Name: "dynamodbstreams", TargetPrefix: "DynamoDBStreams_20120810.",
+		ThrottleStatus: http.StatusBadRequest, ThrottleCode: CodeThrottling,
 		InternalStatus: http.StatusInternalServerError, InternalCode: "InternalServerError",
 	}
 	Kinesis = Service{

@@ -2,7 +2,9 @@ package dynamodb
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -15,15 +17,37 @@ import (
 type AttributeValue struct {
 	S    *string                    `json:"S,omitempty"`
 	N    *string                    `json:"N,omitempty"`
-	B    []byte                     `json:"B,omitempty"`
+	B    blob                       `json:"B,omitempty"`
 	BOOL *bool                      `json:"BOOL,omitempty"`
 	NULL *bool                      `json:"NULL,omitempty"`
 	M    map[string]*AttributeValue `json:"M,omitempty"`
 	L    []*AttributeValue          `json:"L,omitempty"`
 	SS   []string                   `json:"SS,omitempty"`
 	NS   []string                   `json:"NS,omitempty"`
-	BS   [][]byte                   `json:"BS,omitempty"`
+	BS   []blob                     `json:"BS,omitempty"`
 }
+
+// blob is a binary value: a base64 string in JSON, never (as
+// encoding/json would accept for []byte) an array of numbers.
+type blob []byte
+
+func (b *blob) UnmarshalJSON(data []byte) error {
+	if len(data) == 0 || data[0] != '"' {
+		return errNotBase64
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	v, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return errNotBase64
+	}
+	*b = v
+	return nil
+}
+
+var errNotBase64 = errors.New("not a base64 string")
 
 // Item is a whole item or key as it travels in JSON.
 type Item = map[string]*AttributeValue
@@ -441,79 +465,83 @@ func compareScalar(typ byte, a, b []byte) int {
 }
 
 // validateValue checks av as DynamoDB does for an item attribute or an
-// expression value.
+// expression value: each type that is set for its own errors, in the
+// order of the types, then that exactly one type is set.
 func validateValue(av *AttributeValue) *awsproto.Error {
-	if av == nil {
+	if av == nil || typeCount(av) == 0 {
 		return awsproto.Validation(msgEmptyAttr)
 	}
-	switch typeCount(av) {
-	case 0:
-		return awsproto.Validation(msgEmptyAttr)
-	case 1:
-	default:
-		return awsproto.Validation(msgManyTypes)
-	}
-	switch {
-	case av.N != nil:
+	if av.N != nil {
 		if _, err := parseNumber(*av.N); err != nil {
 			return err
 		}
-	case av.NULL != nil:
-		if !*av.NULL {
-			return awsproto.Validation(msgNullFalse)
-		}
-	case av.SS != nil:
+	}
+	if av.NULL != nil && !*av.NULL {
+		return awsproto.Validation(msgNullFalse)
+	}
+	if av.SS != nil {
 		if len(av.SS) == 0 {
 			return awsproto.Validation(msgEmptySS)
 		}
-		seen := make(map[string]bool, len(av.SS))
-		for _, s := range av.SS {
-			if seen[s] {
-				return awsproto.Validation("One or more parameter values were invalid: Input collection %s contains duplicates.", listString(av.SS))
-			}
-			seen[s] = true
+		if hasDuplicate(av.SS) {
+			return awsproto.Validation("One or more parameter values were invalid: Input collection %s contains duplicates.", listString(av.SS))
 		}
-	case av.NS != nil:
+	}
+	if av.NS != nil {
 		if len(av.NS) == 0 {
 			return awsproto.Validation(msgEmptyNS)
 		}
-		seen := make(map[string]bool, len(av.NS))
-		for _, s := range av.NS {
-			n, err := parseNumber(s)
+		canon := make([]string, len(av.NS))
+		for i, x := range av.NS {
+			n, err := parseNumber(x)
 			if err != nil {
 				return err
 			}
-			c := n.String()
-			if seen[c] {
-				return awsproto.Validation("Input collection contains duplicates")
-			}
-			seen[c] = true
+			canon[i] = n.String()
 		}
-	case av.BS != nil:
+		if hasDuplicate(canon) {
+			return awsproto.Validation("Input collection contains duplicates")
+		}
+	}
+	if av.BS != nil {
 		if len(av.BS) == 0 {
 			return awsproto.Validation(msgEmptyBS)
 		}
-		seen := make(map[string]bool, len(av.BS))
-		for _, s := range av.BS {
-			if seen[string(s)] {
-				return awsproto.Validation("One or more parameter values were invalid: Input collection contains duplicates of type BS.")
-			}
-			seen[string(s)] = true
+		enc := make([]string, len(av.BS))
+		for i, b := range av.BS {
+			enc[i] = base64.StdEncoding.EncodeToString(b)
 		}
-	case av.M != nil:
-		for _, v := range av.M {
-			if err := validateValue(v); err != nil {
-				return err
-			}
+		if hasDuplicate(enc) {
+			return awsproto.Validation("One or more parameter values were invalid: Input collection %sof type BS contains duplicates.", listString(enc))
 		}
-	case av.L != nil:
-		for _, v := range av.L {
-			if err := validateValue(v); err != nil {
+	}
+	if av.M != nil {
+		for _, k := range sortedKeys(av.M) {
+			if err := validateValue(av.M[k]); err != nil {
 				return err
 			}
 		}
 	}
+	for _, v := range av.L {
+		if err := validateValue(v); err != nil {
+			return err
+		}
+	}
+	if typeCount(av) > 1 {
+		return awsproto.Validation(msgManyTypes)
+	}
 	return nil
+}
+
+func hasDuplicate(ss []string) bool {
+	seen := make(map[string]bool, len(ss))
+	for _, s := range ss {
+		if seen[s] {
+			return true
+		}
+		seen[s] = true
+	}
+	return false
 }
 
 func listString(ss []string) string {
@@ -580,13 +608,77 @@ func itemSize(it Item) int {
 	return s
 }
 
-// decodeJSON decodes a request body into v, with AWS's error for malformed JSON.
-func decodeJSON(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
+// attrAlias decodes an AttributeValue the standard way.
+type attrAlias AttributeValue
+
+// UnmarshalJSON decodes the common values ({"S": "..."} and {"N": "..."}
+// without escapes) directly, the rest as encoding/json does: item values
+// are most of what BatchWriteItem decodes.
+func (av *AttributeValue) UnmarshalJSON(data []byte) error {
+	if key, val, ok := simpleAttr(data); ok {
+		s := string(val)
+		*av = AttributeValue{}
+		if key == 'S' {
+			av.S = &s
+		} else {
+			av.N = &s
+		}
 		return nil
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return awsproto.Errorf(400, awsproto.CodeSerialization, "%s", err.Error())
+	*av = AttributeValue{}
+	return json.Unmarshal(data, (*attrAlias)(av))
+}
+
+// simpleAttr recognizes {"S":"text"} or {"N":"text"} (with optional
+// whitespace) whose text needs no unescaping and is valid UTF-8.
+func simpleAttr(data []byte) (key byte, val []byte, ok bool) {
+	i := 0
+	ws := func() {
+		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+			i++
+		}
 	}
-	return nil
+	ws()
+	if i+5 >= len(data) || data[i] != '{' {
+		return 0, nil, false
+	}
+	i++
+	ws()
+	if i+3 >= len(data) || data[i] != '"' || (data[i+1] != 'S' && data[i+1] != 'N') || data[i+2] != '"' {
+		return 0, nil, false
+	}
+	key = data[i+1]
+	i += 3
+	ws()
+	if i >= len(data) || data[i] != ':' {
+		return 0, nil, false
+	}
+	i++
+	ws()
+	if i >= len(data) || data[i] != '"' {
+		return 0, nil, false
+	}
+	i++
+	start := i
+	for i < len(data) && data[i] != '"' {
+		if c := data[i]; c == '\\' || c < 0x20 {
+			return 0, nil, false
+		}
+		i++
+	}
+	if i >= len(data) {
+		return 0, nil, false
+	}
+	val = data[start:i]
+	i++
+	ws()
+	if i >= len(data) || data[i] != '}' {
+		return 0, nil, false
+	}
+	i++
+	ws()
+	if i != len(data) || !utf8.Valid(val) {
+		return 0, nil, false
+	}
+	return key, val, true
 }

@@ -9,10 +9,12 @@ import (
 
 // An item is stored as one compact record:
 //
-//	record := uvarint(count) attr*
+//	record := uvarint(size) uvarint(count) attr*
 //	attr   := uvarint(nameID) value
 //	value  := tag payload
 //
+// size is the item's size as DynamoDB counts it (what Limit's 1 MB pages and
+// capacity are measured in), so that scans need not walk the record.
 // Attribute names are interned per table (nameID). The key attributes come
 // first, hash then range, so that a key is read without walking the record.
 // Payloads: S, N (canonical decimal) and B are uvarint(len) bytes; BOOL and
@@ -132,6 +134,42 @@ func appendValue(b []byte, av *AttributeValue) []byte {
 		return b
 	}
 	return b
+}
+
+// appendValueSize encodes a valid av and returns its size as DynamoDB
+// counts it (valueSize), computed on the way.
+func appendValueSize(b []byte, av *AttributeValue) ([]byte, int) {
+	switch {
+	case av.N != nil:
+		n, _ := parseNumber(*av.N)
+		s := n.String()
+		b = append(b, tagN)
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		return append(b, s...), n.size()
+	case av.L != nil:
+		b = append(b, tagL)
+		b = binary.AppendUvarint(b, uint64(len(av.L)))
+		size := 3
+		for _, e := range av.L {
+			var es int
+			b, es = appendValueSize(b, e)
+			size += 1 + es
+		}
+		return b, size
+	case av.M != nil:
+		b = append(b, tagM)
+		b = binary.AppendUvarint(b, uint64(len(av.M)))
+		size := 3
+		for _, k := range sortedKeys(av.M) {
+			b = binary.AppendUvarint(b, uint64(len(k)))
+			b = append(b, k...)
+			var es int
+			b, es = appendValueSize(b, av.M[k])
+			size += 1 + len(k) + es
+		}
+		return b, size
+	}
+	return appendValue(b, av), valueSize(av)
 }
 
 // reader walks a record.
@@ -295,7 +333,7 @@ func (r *reader) decodeValue() *AttributeValue {
 		return &AttributeValue{NS: ss}
 	case tagBS:
 		n := r.uvarint()
-		bs := make([][]byte, 0, min(n, 1024))
+		bs := make([]blob, 0, min(n, 1024))
 		for i := uint64(0); i < n && r.err == nil; i++ {
 			bs = append(bs, append([]byte{}, r.bytes()...))
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -232,4 +233,19 @@ func scanAll(t testing.TB, c *dynamodb.Client, in dynamodb.ScanInput) []*dynamod
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+}
+
+func sortedMapKeys(it map[string]types.AttributeValue) []string {
+	ks := make([]string, 0, len(it))
+	for k := range it {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func sortedJoin(vs []string) string {
+	c := slices.Clone(vs)
+	slices.Sort(c)
+	return fmt.Sprint(c)
 }

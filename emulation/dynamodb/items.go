@@ -3,82 +3,163 @@ package dynamodb
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"net/http"
-	"sort"
 
 	"github.com/mldatalake/mldatalake/emulation/awsproto"
-	"github.com/mldatalake/mldatalake/emulation/fault"
 )
 
+// The single-item operations: PutItem, GetItem, UpdateItem, DeleteItem,
+// and what they share with batches and transactions: key checks,
+// conditions, ReturnValues, consumed capacity.
+
 type putItemInput struct {
-	TableName                 *string           `json:"TableName"`
-	Item                      Item              `json:"Item"`
-	ReturnValues              *string           `json:"ReturnValues"`
-	ConditionExpression       *string           `json:"ConditionExpression"`
-	ExpressionAttributeNames  map[string]string `json:"ExpressionAttributeNames"`
-	ExpressionAttributeValues Item              `json:"ExpressionAttributeValues"`
-	Expected                  json.RawMessage   `json:"Expected"`
+	TableName                           *string                  `json:"TableName"`
+	Item                                Item                     `json:"Item"`
+	ReturnValues                        *string                  `json:"ReturnValues"`
+	ReturnConsumedCapacity              *string                  `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics         *string                  `json:"ReturnItemCollectionMetrics"`
+	ReturnValuesOnConditionCheckFailure *string                  `json:"ReturnValuesOnConditionCheckFailure"`
+	ConditionExpression                 *string                  `json:"ConditionExpression"`
+	ExpressionAttributeNames            map[string]string        `json:"ExpressionAttributeNames"`
+	ExpressionAttributeValues           Item                     `json:"ExpressionAttributeValues"`
+	Expected                            map[string]*expectedAttr `json:"Expected"`
+	ConditionalOperator                 *string                  `json:"ConditionalOperator"`
 }
 
 type keyInput struct {
-	TableName                 *string           `json:"TableName"`
-	Key                       Item              `json:"Key"`
-	ReturnValues              *string           `json:"ReturnValues"`
-	ConditionExpression       *string           `json:"ConditionExpression"`
-	ProjectionExpression      *string           `json:"ProjectionExpression"`
-	AttributesToGet           []string          `json:"AttributesToGet"`
-	ExpressionAttributeNames  map[string]string `json:"ExpressionAttributeNames"`
-	ExpressionAttributeValues Item              `json:"ExpressionAttributeValues"`
-	ConsistentRead            *bool             `json:"ConsistentRead"`
-	Expected                  json.RawMessage   `json:"Expected"`
+	TableName                           *string                     `json:"TableName"`
+	Key                                 Item                        `json:"Key"`
+	ReturnValues                        *string                     `json:"ReturnValues"`
+	ReturnConsumedCapacity              *string                     `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics         *string                     `json:"ReturnItemCollectionMetrics"`
+	ReturnValuesOnConditionCheckFailure *string                     `json:"ReturnValuesOnConditionCheckFailure"`
+	ConditionExpression                 *string                     `json:"ConditionExpression"`
+	UpdateExpression                    *string                     `json:"UpdateExpression"`
+	ProjectionExpression                *string                     `json:"ProjectionExpression"`
+	AttributesToGet                     []string                    `json:"AttributesToGet"`
+	ExpressionAttributeNames            map[string]string           `json:"ExpressionAttributeNames"`
+	ExpressionAttributeValues           Item                        `json:"ExpressionAttributeValues"`
+	ConsistentRead                      *bool                       `json:"ConsistentRead"`
+	Expected                            map[string]*expectedAttr    `json:"Expected"`
+	ConditionalOperator                 *string                     `json:"ConditionalOperator"`
+	AttributeUpdates                    map[string]*attributeUpdate `json:"AttributeUpdates"`
+}
+
+type capacity struct {
+	CapacityUnits float64 `json:"CapacityUnits"`
+}
+
+type consumedCapacity struct {
+	TableName              string              `json:"TableName"`
+	CapacityUnits          float64             `json:"CapacityUnits"`
+	Table                  *capacity           `json:"Table,omitempty"`
+	LocalSecondaryIndexes  map[string]capacity `json:"LocalSecondaryIndexes,omitempty"`
+	GlobalSecondaryIndexes map[string]capacity `json:"GlobalSecondaryIndexes,omitempty"`
+}
+
+type itemCollectionMetrics struct {
+	ItemCollectionKey   rawJSON   `json:"ItemCollectionKey"`
+	SizeEstimateRangeGB []float64 `json:"SizeEstimateRangeGB"`
 }
 
 type attributesOutput struct {
-	Attributes rawJSON `json:"Attributes,omitempty"`
+	Attributes            rawJSON                `json:"Attributes,omitempty"`
+	ConsumedCapacity      *consumedCapacity      `json:"ConsumedCapacity,omitempty"`
+	ItemCollectionMetrics *itemCollectionMetrics `json:"ItemCollectionMetrics,omitempty"`
 }
 
 type getItemOutput struct {
-	Item rawJSON `json:"Item,omitempty"`
+	Item             rawJSON           `json:"Item,omitempty"`
+	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
 }
 
-type putRequest struct {
-	Item Item `json:"Item"`
+// itemTableName checks the TableName of an item operation (a table name
+// or ARN of 1 to 255 characters; the pattern is not checked on an empty
+// name).
+func itemTableName(c *constraints, name *string, path string) {
+	if !c.notNull(name == nil, path) {
+		return
+	}
+	if *name != "" && !tableNameRE.MatchString(*name) {
+		c.add(quoted(*name), path, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+	}
+	if len(*name) < 1 {
+		c.add(quoted(*name), path, "Member must have length greater than or equal to 1")
+	}
+	if len(*name) > 255 {
+		c.add(quoted(*name), path, "Member must have length less than or equal to 255")
+	}
 }
 
-type deleteRequest struct {
-	Key Item `json:"Key"`
+var (
+	capacityModes = []string{"INDEXES", "TOTAL", "NONE"}
+	metricsModes  = []string{"SIZE", "NONE"}
+	returnModes   = []string{"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"}
+)
+
+// returnChecks adds the constraint errors of the Return* parameters.
+func returnChecks(c *constraints, rcc, ricm, rv, rvf *string) {
+	c.enum(rcc, "returnConsumedCapacity", capacityModes...)
+	c.enum(ricm, "returnItemCollectionMetrics", metricsModes...)
+	c.enum(rv, "returnValues", returnModes...)
+	c.enum(rvf, "returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE")
 }
 
-// WriteRequest is one entry of BatchWriteItem.
-type WriteRequest struct {
-	PutRequest    *putRequest    `json:"PutRequest,omitempty"`
-	DeleteRequest *deleteRequest `json:"DeleteRequest,omitempty"`
+// mixedParams is DynamoDB's error for expression and legacy parameters in
+// one request, and for placeholders without expressions. exprs and legacy
+// list the parameters given, by name; valueExprs names the expressions
+// that may use ExpressionAttributeValues.
+func mixedParams(exprs, legacy []string, names, values bool, valueExprs []string, usedValueExprs int) error {
+	if len(exprs) > 0 && len(legacy) > 0 {
+		return awsproto.Validation("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {%s} Expression parameters: {%s}", join(legacy), join(exprs))
+	}
+	if names && len(exprs) == 0 {
+		return awsproto.Validation("ExpressionAttributeNames can only be specified when using expressions")
+	}
+	if values && len(valueExprs) > 0 && usedValueExprs == 0 {
+		verb := "is"
+		if len(valueExprs) > 1 {
+			verb = "are"
+		}
+		return awsproto.Validation("ExpressionAttributeValues can only be specified when using expressions: %s %s null", joinWith(valueExprs, " and "), verb)
+	}
+	return nil
 }
 
-type batchWriteItemInput struct {
-	RequestItems map[string][]WriteRequest `json:"RequestItems"`
+func join(ss []string) string { return joinWith(ss, ", ") }
+
+func joinWith(ss []string, sep string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += sep
+		}
+		out += s
+	}
+	return out
 }
 
-type batchWriteItemOutput struct {
-	UnprocessedItems map[string][]WriteRequest `json:"UnprocessedItems"`
+// countTrue counts the conditions that hold.
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
-type keysAndAttributes struct {
-	Keys                     []Item            `json:"Keys"`
-	ProjectionExpression     *string           `json:"ProjectionExpression"`
-	AttributesToGet          []string          `json:"AttributesToGet"`
-	ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames"`
-	ConsistentRead           *bool             `json:"ConsistentRead"`
-}
-
-type batchGetItemInput struct {
-	RequestItems map[string]*keysAndAttributes `json:"RequestItems"`
-}
-
-type batchGetItemOutput struct {
-	Responses       map[string][]rawJSON          `json:"Responses"`
-	UnprocessedKeys map[string]*keysAndAttributes `json:"UnprocessedKeys"`
+// present lists the names of the parameters that are set: name, set, name,
+// set...
+func present(params ...any) []string {
+	var out []string
+	for i := 0; i+1 < len(params); i += 2 {
+		if params[i+1].(bool) {
+			out = append(out, params[i].(string))
+		}
+	}
+	return out
 }
 
 // validateItemValues checks every attribute value and the item's size.
@@ -86,9 +167,14 @@ func validateItemValues(it Item) error {
 	if it == nil {
 		return awsproto.Validation("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
 	}
-	for _, k := range sortedKeys(it) {
-		if err := validateValue(it[k]); err != nil {
-			return err
+	for _, v := range it {
+		if validateValue(v) != nil {
+			// Report the first error in name order, as DynamoDB does.
+			for _, k := range sortedKeys(it) {
+				if err := validateValue(it[k]); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if itemSize(it) > maxItemSize {
@@ -97,10 +183,20 @@ func validateItemValues(it Item) error {
 	return nil
 }
 
+// validateKeyValues checks the values of a Key parameter.
+func validateKeyValues(k Item) error {
+	for _, name := range sortedKeys(k) {
+		if err := validateValue(k[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // itemKey checks the key attributes of an item to be written and returns
 // their stored bytes. In a batch, a missing or mistyped key is worded as
 // BatchWriteItem words it.
-func (t *table) itemKey(it Item, batch bool) (pk, sk []byte, err error) {
+func (t *table) itemKey(it Item, batch bool) (Key, error) {
 	check := func(name string, tag byte, isHash bool) ([]byte, error) {
 		v, ok := it[name]
 		if !ok || v == nil {
@@ -117,21 +213,57 @@ func (t *table) itemKey(it Item, batch bool) (pk, sk []byte, err error) {
 		}
 		return keyPiece(name, v, tag, isHash, "One or more parameter values are not valid.")
 	}
-	return t.keyPieces(check)
+	k, err := t.keyPieces(check)
+	if err != nil {
+		return k, err
+	}
+	return k, t.checkIndexKeys(it)
+}
+
+// checkIndexKeys checks an item's secondary index key attributes: each
+// present must be of the index's type and not empty.
+func (t *table) checkIndexKeys(it Item) error {
+	for _, ix := range t.indexes() {
+		for _, ka := range []struct {
+			name string
+			tag  byte
+		}{{ix.hashName, ix.hashTag}, {ix.rangeName, ix.rangeTag}} {
+			if ka.name == "" || ka.name == t.hashName || ka.name == t.rangeName {
+				continue
+			}
+			v, ok := it[ka.name]
+			if !ok || v == nil {
+				continue
+			}
+			if keyTag(typeName(v)) != ka.tag {
+				return awsproto.Validation("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", ka.name, tagName(ka.tag), typeName(v), ix.name)
+			}
+			if ka.tag != tagN && len(scalarBytes(v)) == 0 {
+				kind := "string"
+				if ka.tag == tagB {
+					kind = "binary"
+				}
+				return awsproto.Validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty %s value. IndexName: %s, IndexKey: %s", kind, ix.name, ka.name)
+			}
+		}
+	}
+	return nil
 }
 
 // keyPieces applies piece to the hash key attribute and, when the table has
 // one, to the range key attribute.
-func (t *table) keyPieces(piece func(name string, tag byte, isHash bool) ([]byte, error)) (pk, sk []byte, err error) {
-	if pk, err = piece(t.hashName, t.hashTag, true); err != nil {
-		return nil, nil, err
+func (t *table) keyPieces(piece func(name string, tag byte, isHash bool) ([]byte, error)) (Key, error) {
+	var k Key
+	var err error
+	if k.PK, err = piece(t.hashName, t.hashTag, true); err != nil {
+		return Key{}, err
 	}
 	if t.rangeTag != 0 {
-		if sk, err = piece(t.rangeName, t.rangeTag, false); err != nil {
-			return nil, nil, err
+		if k.SK, err = piece(t.rangeName, t.rangeTag, false); err != nil {
+			return Key{}, err
 		}
 	}
-	return pk, sk, nil
+	return k, nil
 }
 
 func keyPiece(name string, v *AttributeValue, tag byte, isHash bool, prefix string) ([]byte, error) {
@@ -155,18 +287,13 @@ func keyPiece(name string, v *AttributeValue, tag byte, isHash bool, prefix stri
 }
 
 // key checks a Key parameter: exactly the schema's attributes, of its types.
-func (t *table) key(k Item) (pk, sk []byte, err error) {
-	for _, name := range sortedKeys(k) {
-		if err := validateValue(k[name]); err != nil {
-			return nil, nil, err
-		}
-	}
+func (t *table) key(k Item) (Key, error) {
 	n := 1
 	if t.rangeTag != 0 {
 		n = 2
 	}
 	if len(k) != n {
-		return nil, nil, awsproto.Validation(msgKeyMismatch)
+		return Key{}, awsproto.Validation(msgKeyMismatch)
 	}
 	piece := func(name string, tag byte, isHash bool) ([]byte, error) {
 		v := k[name]
@@ -178,47 +305,18 @@ func (t *table) key(k Item) (pk, sk []byte, err error) {
 	return t.keyPieces(piece)
 }
 
-// decodeRecord turns a stored record back into an item.
-func (st *store) decodeRecord(rec []byte) Item {
-	r := reader{b: rec}
-	n := r.uvarint()
-	it := make(Item, n)
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		id := r.uvarint()
-		v := r.decodeValue()
-		if id < uint64(len(st.nameIDs)) {
-			it[st.nameIDs[id]] = v
-		}
+// keyItem is the item made of a Key parameter's attributes.
+func (t *table) keyItem(k Item) Item {
+	it := Item{t.hashName: k[t.hashName]}
+	if t.rangeName != "" {
+		it[t.rangeName] = k[t.rangeName]
 	}
 	return it
 }
 
-// appendRecordJSON renders a record as a wire item. With keyOnly, only the
-// key attributes.
-func (st *store) appendRecordJSON(b []byte, rec []byte, keyOnly bool) []byte {
-	r := reader{b: rec}
-	n := r.uvarint()
-	if keyOnly {
-		n = 1
-		if st.rangeTag != 0 {
-			n = 2
-		}
-	}
-	b = append(b, '{')
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		id := r.uvarint()
-		name := ""
-		if id < uint64(len(st.nameIDs)) {
-			name = st.nameIDs[id]
-		}
-		b = appendJSONString(b, name)
-		b = append(b, ':')
-		b = r.appendValueJSON(b)
-	}
-	return append(b, '}')
+// appendKeyJSON renders the primary key attributes of a record.
+func (t *table) appendKeyJSON(b []byte, r Record) []byte {
+	return r.appendAttrsJSON(b, func(n string) bool { return n == t.hashName || n == t.rangeName && t.rangeName != "" })
 }
 
 // readOptions is how items are rendered: all attributes, or a projection.
@@ -226,14 +324,14 @@ type readOptions struct {
 	paths []docPath
 }
 
-func (o readOptions) render(st *store, rec []byte) rawJSON {
+func (o readOptions) render(r Record) rawJSON {
 	if o.paths == nil {
-		return st.appendRecordJSON(nil, rec, false)
+		return r.AppendJSON(nil)
 	}
 	if top := topLevelNames(o.paths); top != nil {
-		return st.appendProjectedJSON(nil, rec, top)
+		return r.appendAttrsJSON(nil, func(n string) bool { return top[n] })
 	}
-	return appendItemJSON(nil, project(st.decodeRecord(rec), o.paths))
+	return appendItemJSON(nil, project(r.Item(), o.paths))
 }
 
 // topLevelNames returns the names of paths that are all top-level
@@ -249,41 +347,253 @@ func topLevelNames(paths []docPath) map[string]bool {
 	return names
 }
 
-// appendProjectedJSON renders the attributes of a record whose names are in
-// names, without decoding the others.
-func (st *store) appendProjectedJSON(b []byte, rec []byte, names map[string]bool) []byte {
-	r := reader{b: rec}
-	n := r.uvarint()
-	b = append(b, '{')
-	first := true
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		id := r.uvarint()
-		name := ""
-		if id < uint64(len(st.nameIDs)) {
-			name = st.nameIDs[id]
-		}
-		if !names[name] {
-			r.skipValue()
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONString(b, name)
-		b = append(b, ':')
-		b = r.appendValueJSON(b)
+var errConditionFailed = awsproto.Errorf(http.StatusBadRequest, "ConditionalCheckFailedException", "The conditional request failed")
+
+// conditionFailed is the ConditionalCheckFailedException, with the item
+// when ReturnValuesOnConditionCheckFailure is ALL_OLD.
+func conditionFailed(old Record, had, withItem bool) error {
+	if !withItem || !had {
+		return errConditionFailed
 	}
-	return append(b, '}')
+	e := *errConditionFailed
+	e.Fields = map[string]any{"Item": rawJSON(old.AppendJSON(nil))}
+	return &e
 }
 
-// projection reads ProjectionExpression or the legacy AttributesToGet.
-func projection(ctx *exprContext, expr *string, attrs []string) ([]docPath, error) {
-	if expr != nil && attrs != nil {
-		return nil, awsproto.Validation("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
+// Kinds of write.
+const (
+	writePut = iota
+	writeUpdate
+	writeDelete
+	writeCheck // a transaction's ConditionCheck
+)
+
+// itemWrite is one validated write to one item.
+type itemWrite struct {
+	t        *table
+	key      Key
+	kind     int
+	cond     *condNode
+	item     Item // writePut
+	keyAttrs Item // the Key parameter, for writeUpdate on a new item
+	acts     []updateAction
+	legacy   bool // acts come from AttributeUpdates
+	rvOnFail bool // ReturnValuesOnConditionCheckFailure ALL_OLD
+	needOld  bool // the old item is needed decoded
+}
+
+// preparedWrite is a write whose condition held and whose new item is
+// computed, ready to be stored.
+type preparedWrite struct {
+	w       *itemWrite
+	oldRec  Record
+	had     bool
+	old     Item // decoded when needed
+	next    Item // the item to store; nil for a delete or check
+	oldSize int
+}
+
+// prepare checks w's condition against the stored item and computes the
+// item to store. It writes nothing.
+func (s *Service) prepare(tx ReadTx, w *itemWrite) (*preparedWrite, error) {
+	p := &preparedWrite{w: w}
+	p.oldRec, p.had = tx.Get(w.t.name, w.key)
+	if p.had {
+		p.oldSize = p.oldRec.Size()
+		if w.cond != nil || w.needOld || w.kind == writeUpdate || w.t.stream != nil {
+			p.old = p.oldRec.Item()
+		}
 	}
+	if w.cond != nil && !w.cond.eval(p.old) {
+		return nil, conditionFailed(p.oldRec, p.had, w.rvOnFail)
+	}
+	switch w.kind {
+	case writePut:
+		p.next = w.item
+	case writeUpdate:
+		if p.had {
+			p.next = cloneItem(p.old)
+		} else {
+			p.next = cloneItem(w.keyAttrs)
+		}
+		if err := applyUpdate(w.acts, p.next, w.legacy); err != nil {
+			return nil, err
+		}
+		if itemSize(p.next) > maxItemSize {
+			return nil, awsproto.Validation("Item size to update has exceeded the maximum allowed size")
+		}
+		if err := w.t.checkUpdatedIndexKeys(p.next); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// checkUpdatedIndexKeys checks the index keys of an updated item.
+func (t *table) checkUpdatedIndexKeys(it Item) error {
+	if err := t.checkIndexKeys(it); err != nil {
+		return awsproto.Validation("The update expression attempted to update the secondary index key to unsupported type")
+	}
+	return nil
+}
+
+// commit stores a prepared write and records it in the table's stream.
+func (s *Service) commit(tx WriteTx, p *preparedWrite) {
+	w := p.w
+	switch w.kind {
+	case writePut, writeUpdate:
+		tx.Put(w.t.name, w.key, p.next)
+	case writeDelete:
+		if !p.had {
+			return
+		}
+		tx.Delete(w.t.name, w.key)
+	default:
+		return
+	}
+	if w.t.stream != nil {
+		s.streams.record(w.t, p.old, p.next, w.kind == writeDelete, s.now())
+	}
+}
+
+// writeUnits is the write capacity of a write: a unit per started KB of
+// the larger of the old and the new item.
+func writeUnits(oldSize, newSize int) float64 {
+	n := max(oldSize, newSize)
+	if n == 0 {
+		return 1
+	}
+	return float64((n + 1023) / 1024)
+}
+
+// readUnits is the read capacity of reading size bytes: a unit per
+// started 4 KB, half for an eventually consistent read.
+func readUnits(size int, consistent bool) float64 {
+	u := float64((size + 4095) / 4096)
+	if u == 0 {
+		u = 1
+	}
+	if !consistent {
+		u /= 2
+	}
+	return u
+}
+
+// consumed renders ConsumedCapacity for mode (TOTAL or INDEXES; nil
+// otherwise).
+func consumed(mode *string, t *table, units float64, index *index, indexUnits float64) *consumedCapacity {
+	if mode == nil || (*mode != "TOTAL" && *mode != "INDEXES") {
+		return nil
+	}
+	c := &consumedCapacity{TableName: t.name, CapacityUnits: units + indexUnits}
+	if *mode == "INDEXES" {
+		c.Table = &capacity{CapacityUnits: units}
+		if index != nil {
+			m := map[string]capacity{index.name: {CapacityUnits: indexUnits}}
+			if index.local {
+				c.LocalSecondaryIndexes = m
+			} else {
+				c.GlobalSecondaryIndexes = m
+			}
+		}
+	}
+	return c
+}
+
+// collectionMetrics renders ItemCollectionMetrics for a table with local
+// secondary indexes when SIZE is asked for.
+func collectionMetrics(mode *string, t *table, key Item) *itemCollectionMetrics {
+	if mode == nil || *mode != "SIZE" || len(t.lsis) == 0 {
+		return nil
+	}
+	return &itemCollectionMetrics{
+		ItemCollectionKey:   appendItemJSON(nil, Item{t.hashName: key[t.hashName]}),
+		SizeEstimateRangeGB: []float64{0, 1},
+	}
+}
+
+// conditionFor parses a write's ConditionExpression, or converts its
+// legacy Expected, into a condition; nil when there is none.
+func conditionFor(ectx *exprContext, cond *string, expected map[string]*expectedAttr, op *string) (*condNode, error) {
+	if cond != nil {
+		return ectx.condition("ConditionExpression", *cond)
+	}
+	if expected != nil {
+		return expectedCondition(expected, op)
+	}
+	return nil, nil
+}
+
+func (s *Service) putItem(ctx context.Context, in *putItemInput) (*attributesOutput, error) {
+	var c constraints
+	itemTableName(&c, in.TableName, "tableName")
+	c.notNull(in.Item == nil, "item")
+	returnChecks(&c, in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics, in.ReturnValues, in.ReturnValuesOnConditionCheckFailure)
+	c.enum(in.ConditionalOperator, "conditionalOperator", "AND", "OR")
+	checkExpectedEnums(&c, in.Expected, "expected")
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if err := mixedParams(present("ConditionExpression", in.ConditionExpression != nil), present("Expected", in.Expected != nil),
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"ConditionExpression"}, countTrue(in.ConditionExpression != nil)); err != nil {
+		return nil, err
+	}
+	if err := validateItemValues(in.Item); err != nil {
+		return nil, err
+	}
+	if in.ReturnValues != nil && *in.ReturnValues != "NONE" && *in.ReturnValues != "ALL_OLD" {
+		return nil, awsproto.Validation("Return values set to invalid value")
+	}
+	if err := validateExpected(in.Expected, in.ConditionalOperator); err != nil {
+		return nil, err
+	}
+	ectx, err := newExprContext(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := conditionFor(ectx, in.ConditionExpression, in.Expected, in.ConditionalOperator)
+	if err != nil {
+		return nil, err
+	}
+	if err := ectx.checkUnused(); err != nil {
+		return nil, err
+	}
+	t, err := s.activeTable(*in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	k, err := t.itemKey(in.Item, false)
+	if err != nil {
+		return nil, err
+	}
+	allOld := in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
+	w := &itemWrite{t: t, key: k, kind: writePut, cond: cond, item: in.Item,
+		rvOnFail: in.ReturnValuesOnConditionCheckFailure != nil && *in.ReturnValuesOnConditionCheckFailure == "ALL_OLD"}
+	out := &attributesOutput{}
+	err = s.backend.Update(ctx, []string{t.name}, func(tx WriteTx) error {
+		p, err := s.prepare(tx, w)
+		if err != nil {
+			return err
+		}
+		if allOld && p.had {
+			out.Attributes = p.oldRec.AppendJSON(nil)
+		}
+		s.commit(tx, p)
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, writeUnits(p.oldSize, itemSize(in.Item)), nil, 0)
+		return nil
+	})
+	if err != nil {
+		return nil, backendErr(err)
+	}
+	out.ItemCollectionMetrics = collectionMetrics(in.ReturnItemCollectionMetrics, t, in.Item)
+	return out, nil
+}
+
+// projectionFor reads a request's ProjectionExpression or legacy
+// AttributesToGet.
+func projectionFor(ectx *exprContext, expr *string, attrs []string) ([]docPath, error) {
 	if expr != nil {
-		return parseProjection(ctx, *expr)
+		return ectx.projection(*expr)
 	}
 	if attrs != nil {
 		paths := make([]docPath, 0, len(attrs))
@@ -300,361 +610,315 @@ func projection(ctx *exprContext, expr *string, attrs []string) ([]docPath, erro
 	return nil, nil
 }
 
-// conditionFor parses a request's ConditionExpression, if any, and checks
-// the placeholders.
-func conditionFor(names map[string]string, values Item, cond *string, expected json.RawMessage) (*condNode, error) {
-	if len(expected) > 0 && string(expected) != "null" {
-		return nil, awsproto.Validation("The legacy Expected parameter is not supported by this emulator; use ConditionExpression")
+// attributesToGetChecks adds the constraint errors of AttributesToGet.
+func attributesToGetChecks(c *constraints, attrs []string, path string) {
+	if attrs != nil && len(attrs) < 1 {
+		c.add(quoted("[]"), path, "Member must have length greater than or equal to 1")
 	}
-	if cond == nil {
-		if names != nil {
-			return nil, awsproto.Validation("ExpressionAttributeNames can only be specified when using expressions")
-		}
-		if values != nil {
-			return nil, awsproto.Validation("ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null")
-		}
-		return nil, nil
+	if len(attrs) > 255 {
+		c.add(quoted("["+join(attrs)+"]"), path, "Member must have length less than or equal to 255")
 	}
-	ctx, err := newExprContext(names, values)
+}
+
+func (s *Service) getItem(ctx context.Context, in *keyInput) (*getItemOutput, error) {
+	var c constraints
+	itemTableName(&c, in.TableName, "tableName")
+	c.notNull(in.Key == nil, "key")
+	c.enum(in.ReturnConsumedCapacity, "returnConsumedCapacity", capacityModes...)
+	attributesToGetChecks(&c, in.AttributesToGet, "attributesToGet")
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if err := mixedParams(present("ProjectionExpression", in.ProjectionExpression != nil), present("AttributesToGet", in.AttributesToGet != nil),
+		in.ExpressionAttributeNames != nil, false, nil, 0); err != nil {
+		return nil, err
+	}
+	if err := validateKeyValues(in.Key); err != nil {
+		return nil, err
+	}
+	ectx, err := newExprContext(in.ExpressionAttributeNames, nil)
 	if err != nil {
 		return nil, err
 	}
-	n, err := parseCondition(ctx, "ConditionExpression", *cond)
+	var opts readOptions
+	if opts.paths, err = projectionFor(ectx, in.ProjectionExpression, in.AttributesToGet); err != nil {
+		return nil, err
+	}
+	if err := ectx.checkUnused(); err != nil {
+		return nil, err
+	}
+	t, err := s.activeTable(*in.TableName)
 	if err != nil {
 		return nil, err
 	}
-	return n, ctx.checkUnused()
-}
-
-func returnValues(rv *string) (allOld bool, err error) {
-	if rv == nil {
-		return false, nil
+	k, err := t.key(in.Key)
+	if err != nil {
+		return nil, err
 	}
-	switch *rv {
-	case "NONE":
-		return false, nil
-	case "ALL_OLD":
-		return true, nil
-	case "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW":
-		return false, awsproto.Validation("Return values set to invalid value")
+	if err := t.checkKeyPaths(ectx.projNested); err != nil {
+		return nil, err
 	}
-	return false, awsproto.Validation("1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", *rv)
-}
-
-var errConditionFailed = awsproto.Errorf(http.StatusBadRequest, "ConditionalCheckFailedException", "The conditional request failed")
-
-// checkCondition evaluates a write's condition against the item now stored
-// under (pk, sk), or against no item; nil passes. The caller holds t.mu.
-func (t *table) checkCondition(cond *condNode, pk, sk []byte) error {
-	if cond == nil {
+	out := &getItemOutput{}
+	size := 0
+	err = s.backend.View(ctx, []string{t.name}, func(tx ReadTx) error {
+		r, ok := tx.Get(t.name, k)
+		if ok {
+			out.Item = opts.render(r)
+			size = r.Size()
+		}
 		return nil
+	})
+	if err != nil {
+		return nil, backendErr(err)
 	}
-	var old Item
-	if rec, ok := t.st.find(pk, sk); ok {
-		old = t.st.decodeRecord(rec)
+	out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, readUnits(size, in.ConsistentRead != nil && *in.ConsistentRead), nil, 0)
+	return out, nil
+}
+
+// checkKeyPaths rejects expressions that reach into a key attribute.
+func (t *table) checkKeyPaths(nested map[string]bool) error {
+	for _, k := range t.names() {
+		if nested[k] {
+			return awsproto.Validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: %s", k)
+		}
 	}
-	if !cond.eval(old) {
-		return errConditionFailed
+	for _, ix := range t.indexes() {
+		for _, k := range ix.names() {
+			if nested[k] {
+				return awsproto.Validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: %s", k)
+			}
+		}
 	}
 	return nil
 }
 
-func (s *Service) putItem(ctx context.Context, in *putItemInput) (*attributesOutput, error) {
-	if err := validateTableName(in.TableName); err != nil {
-		return nil, err
-	}
-	if err := validateItemValues(in.Item); err != nil {
-		return nil, err
-	}
-	allOld, err := returnValues(in.ReturnValues)
-	if err != nil {
-		return nil, err
-	}
-	cond, err := conditionFor(in.ExpressionAttributeNames, in.ExpressionAttributeValues, in.ConditionExpression, in.Expected)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.activeTable(in.TableName)
-	if err != nil {
-		return nil, err
-	}
-	pk, sk, err := t.itemKey(in.Item, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctxErr(ctx); err != nil {
-		return nil, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.checkCondition(cond, pk, sk); err != nil {
-		return nil, err
-	}
-	old, replaced := t.st.put(t.st.encode(in.Item), pk, sk)
-	out := &attributesOutput{}
-	if allOld && replaced {
-		out.Attributes = t.st.appendRecordJSON(nil, old, false)
-	}
-	return out, nil
-}
-
-func (s *Service) getItem(ctx context.Context, in *keyInput) (*getItemOutput, error) {
-	if err := validateTableName(in.TableName); err != nil {
-		return nil, err
-	}
-	if in.Key == nil {
-		return nil, awsproto.Validation("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
-	}
-	var opts readOptions
-	if in.ProjectionExpression != nil || in.ExpressionAttributeNames != nil || in.AttributesToGet != nil {
-		ctx, err := newExprContext(in.ExpressionAttributeNames, nil)
-		if err != nil {
-			return nil, err
-		}
-		if in.ProjectionExpression == nil && in.ExpressionAttributeNames != nil {
-			return nil, awsproto.Validation("ExpressionAttributeNames can only be specified when using expressions")
-		}
-		if opts.paths, err = projection(ctx, in.ProjectionExpression, in.AttributesToGet); err != nil {
-			return nil, err
-		}
-		if err := ctx.checkUnused(); err != nil {
-			return nil, err
-		}
-	}
-	t, err := s.activeTable(in.TableName)
-	if err != nil {
-		return nil, err
-	}
-	pk, sk, err := t.key(in.Key)
-	if err != nil {
-		return nil, err
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	rec, ok := t.st.find(pk, sk)
-	if !ok {
-		return &getItemOutput{}, nil
-	}
-	return &getItemOutput{Item: opts.render(t.st, rec)}, nil
-}
-
 func (s *Service) deleteItem(ctx context.Context, in *keyInput) (*attributesOutput, error) {
-	if err := validateTableName(in.TableName); err != nil {
+	var c constraints
+	itemTableName(&c, in.TableName, "tableName")
+	c.notNull(in.Key == nil, "key")
+	returnChecks(&c, in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics, in.ReturnValues, in.ReturnValuesOnConditionCheckFailure)
+	c.enum(in.ConditionalOperator, "conditionalOperator", "AND", "OR")
+	checkExpectedEnums(&c, in.Expected, "expected")
+	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if in.Key == nil {
-		return nil, awsproto.Validation("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	if err := mixedParams(present("ConditionExpression", in.ConditionExpression != nil), present("Expected", in.Expected != nil),
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"ConditionExpression"}, countTrue(in.ConditionExpression != nil)); err != nil {
+		return nil, err
 	}
-	allOld, err := returnValues(in.ReturnValues)
+	if err := validateKeyValues(in.Key); err != nil {
+		return nil, err
+	}
+	if in.ReturnValues != nil && *in.ReturnValues != "NONE" && *in.ReturnValues != "ALL_OLD" {
+		return nil, awsproto.Validation("Return values set to invalid value")
+	}
+	if err := validateExpected(in.Expected, in.ConditionalOperator); err != nil {
+		return nil, err
+	}
+	ectx, err := newExprContext(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
 		return nil, err
 	}
-	cond, err := conditionFor(in.ExpressionAttributeNames, in.ExpressionAttributeValues, in.ConditionExpression, in.Expected)
+	cond, err := conditionFor(ectx, in.ConditionExpression, in.Expected, in.ConditionalOperator)
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.activeTable(in.TableName)
+	if err := ectx.checkUnused(); err != nil {
+		return nil, err
+	}
+	t, err := s.activeTable(*in.TableName)
 	if err != nil {
 		return nil, err
 	}
-	pk, sk, err := t.key(in.Key)
+	k, err := t.key(in.Key)
 	if err != nil {
 		return nil, err
 	}
-	if err := ctxErr(ctx); err != nil {
-		return nil, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.checkCondition(cond, pk, sk); err != nil {
-		return nil, err
-	}
-	old, ok := t.st.remove(pk, sk)
+	allOld := in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
+	w := &itemWrite{t: t, key: k, kind: writeDelete, cond: cond,
+		rvOnFail: in.ReturnValuesOnConditionCheckFailure != nil && *in.ReturnValuesOnConditionCheckFailure == "ALL_OLD"}
 	out := &attributesOutput{}
-	if allOld && ok {
-		out.Attributes = t.st.appendRecordJSON(nil, old, false)
+	err = s.backend.Update(ctx, []string{t.name}, func(tx WriteTx) error {
+		p, err := s.prepare(tx, w)
+		if err != nil {
+			return err
+		}
+		if allOld && p.had {
+			out.Attributes = p.oldRec.AppendJSON(nil)
+		}
+		s.commit(tx, p)
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, writeUnits(p.oldSize, 0), nil, 0)
+		return nil
+	})
+	if err != nil {
+		return nil, backendErr(err)
 	}
+	out.ItemCollectionMetrics = collectionMetrics(in.ReturnItemCollectionMetrics, t, in.Key)
 	return out, nil
 }
 
-// keyString makes a map key of a (pk, sk) pair.
-func keyString(pk, sk []byte) string {
-	b := binary.AppendUvarint(nil, uint64(len(pk)))
-	b = append(b, pk...)
-	return string(append(b, sk...))
-}
-
-// batchWrite is one validated write of a batch.
-type batchWrite struct {
-	req    WriteRequest
-	pk, sk []byte
-}
-
-func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) {
-	if len(body) > maxRequestSize {
-		return nil, awsproto.Validation("Request size exceeded the maximum allowed size of %d bytes", maxRequestSize)
+func (s *Service) updateItem(ctx context.Context, in *keyInput) (*attributesOutput, error) {
+	var c constraints
+	itemTableName(&c, in.TableName, "tableName")
+	c.notNull(in.Key == nil, "key")
+	returnChecks(&c, in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics, in.ReturnValues, in.ReturnValuesOnConditionCheckFailure)
+	c.enum(in.ConditionalOperator, "conditionalOperator", "AND", "OR")
+	checkExpectedEnums(&c, in.Expected, "expected")
+	for _, name := range sortedUpdateKeys(in.AttributeUpdates) {
+		if u := in.AttributeUpdates[name]; u != nil {
+			c.enum(u.Action, "attributeUpdates."+name+".member.action", "ADD", "PUT", "DELETE")
+		}
 	}
-	var in batchWriteItemInput
-	if err := decodeJSON(body, &in); err != nil {
+	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if in.RequestItems == nil {
-		return nil, awsproto.Validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null")
-	}
-	if len(in.RequestItems) == 0 {
-		return nil, awsproto.Validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	}
-	names := make([]string, 0, len(in.RequestItems))
-	total := 0
-	for name, reqs := range in.RequestItems {
-		names = append(names, name)
-		if len(reqs) < 1 || len(reqs) > maxBatchWrite {
-			return nil, awsproto.Validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
-		}
-		total += len(reqs)
-	}
-	sort.Strings(names)
-	if total > maxBatchWrite {
-		return nil, awsproto.Validation("Too many items requested for the BatchWriteItem call")
-	}
-	for _, name := range names {
-		if err := validateTableName(&name); err != nil {
-			return nil, err
-		}
-		for _, r := range in.RequestItems[name] {
-			switch {
-			case r.PutRequest != nil && r.DeleteRequest != nil, r.PutRequest == nil && r.DeleteRequest == nil:
-				return nil, awsproto.Validation(msgManyTypes)
-			case r.PutRequest != nil:
-				if err := validateItemValues(r.PutRequest.Item); err != nil {
-					return nil, err
-				}
-			default:
-				if r.DeleteRequest.Key == nil {
-					return nil, awsproto.Validation("1 validation error detected: Value null at 'requestItems.%s.member.deleteRequest.key' failed to satisfy constraint: Member must not be null", name)
-				}
-				for _, k := range sortedKeys(r.DeleteRequest.Key) {
-					if err := validateValue(r.DeleteRequest.Key[k]); err != nil {
-						return nil, err
-					}
-				}
-			}
-		}
-	}
-	tables := make([]*table, len(names))
-	writes := make([][]batchWrite, len(names))
-	for i, name := range names {
-		t, err := s.activeTable(&name)
-		if err != nil {
-			return nil, err
-		}
-		tables[i] = t
-		seen := make(map[string]bool, len(in.RequestItems[name]))
-		for _, r := range in.RequestItems[name] {
-			var pk, sk []byte
-			var err error
-			if r.PutRequest != nil {
-				pk, sk, err = t.itemKey(r.PutRequest.Item, true)
-			} else {
-				pk, sk, err = t.key(r.DeleteRequest.Key)
-			}
-			if err != nil {
-				return nil, err
-			}
-			ks := keyString(pk, sk)
-			if seen[ks] {
-				return nil, awsproto.Validation(msgDuplicateKeys)
-			}
-			seen[ks] = true
-			writes[i] = append(writes[i], batchWrite{req: r, pk: pk, sk: sk})
-		}
-	}
-	if err := ctxErr(ctx); err != nil {
+	exprs := present("UpdateExpression", in.UpdateExpression != nil, "ConditionExpression", in.ConditionExpression != nil)
+	if err := mixedParams(exprs, present("AttributeUpdates", in.AttributeUpdates != nil, "Expected", in.Expected != nil),
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"UpdateExpression", "ConditionExpression"}, len(exprs)); err != nil {
 		return nil, err
 	}
-	out := &batchWriteItemOutput{UnprocessedItems: map[string][]WriteRequest{}}
-	for i, t := range tables {
-		t.mu.Lock()
-		for _, w := range writes[i] {
-			if s.faults.Roll(fault.Partial) {
-				out.UnprocessedItems[t.name] = append(out.UnprocessedItems[t.name], w.req)
-				continue
+	if err := validateKeyValues(in.Key); err != nil {
+		return nil, err
+	}
+	legacyActs, err := attributeUpdateActions(in.AttributeUpdates)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateExpected(in.Expected, in.ConditionalOperator); err != nil {
+		return nil, err
+	}
+	ectx, err := newExprContext(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	if err != nil {
+		return nil, err
+	}
+	acts := legacyActs
+	if in.UpdateExpression != nil {
+		if acts, err = ectx.update(*in.UpdateExpression); err != nil {
+			return nil, err
+		}
+	}
+	cond, err := conditionFor(ectx, in.ConditionExpression, in.Expected, in.ConditionalOperator)
+	if err != nil {
+		return nil, err
+	}
+	if err := ectx.checkUnused(); err != nil {
+		return nil, err
+	}
+	t, err := s.activeTable(*in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	k, err := t.key(in.Key)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.checkUpdateTargets(acts, in.UpdateExpression == nil); err != nil {
+		return nil, err
+	}
+	if in.UpdateExpression != nil {
+		if err := t.checkKeyPaths(ectx.nested); err != nil {
+			return nil, err
+		}
+	}
+	rv := "NONE"
+	if in.ReturnValues != nil {
+		rv = *in.ReturnValues
+	}
+	w := &itemWrite{t: t, key: k, kind: writeUpdate, cond: cond, keyAttrs: t.keyItem(in.Key), acts: acts,
+		legacy: in.UpdateExpression == nil, needOld: true,
+		rvOnFail: in.ReturnValuesOnConditionCheckFailure != nil && *in.ReturnValuesOnConditionCheckFailure == "ALL_OLD"}
+	out := &attributesOutput{}
+	err = s.backend.Update(ctx, []string{t.name}, func(tx WriteTx) error {
+		p, err := s.prepare(tx, w)
+		if err != nil {
+			return err
+		}
+		switch rv {
+		case "ALL_OLD":
+			if p.had {
+				out.Attributes = appendItemJSON(nil, p.old)
 			}
-			if w.req.PutRequest != nil {
-				t.st.put(t.st.encode(w.req.PutRequest.Item), w.pk, w.sk)
-			} else {
-				t.st.remove(w.pk, w.sk)
+		case "ALL_NEW":
+			out.Attributes = appendItemJSON(nil, p.next)
+		case "UPDATED_OLD":
+			if p.had {
+				if it := project(p.old, updatedPaths(acts)); len(it) > 0 {
+					out.Attributes = appendItemJSON(nil, it)
+				}
+			}
+		case "UPDATED_NEW":
+			if it := project(p.next, updatedPaths(acts)); len(it) > 0 {
+				out.Attributes = appendItemJSON(nil, it)
 			}
 		}
-		t.mu.Unlock()
+		s.commit(tx, p)
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t, writeUnits(p.oldSize, itemSize(p.next)), nil, 0)
+		return nil
+	})
+	if err != nil {
+		return nil, backendErr(err)
 	}
+	out.ItemCollectionMetrics = collectionMetrics(in.ReturnItemCollectionMetrics, t, in.Key)
 	return out, nil
 }
 
-const maxBatchGet = 100
+// checkUpdateTargets rejects updates of key attributes and of index keys
+// to another type.
+func (t *table) checkUpdateTargets(acts []updateAction, legacy bool) error {
+	for _, k := range t.names() {
+		for _, a := range acts {
+			if !a.path[0].isIdx && a.path[0].name == k {
+				return awsproto.Validation("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", k)
+			}
+		}
+	}
+	for _, ix := range t.indexes() {
+		for _, name := range ix.names() {
+			for _, a := range acts {
+				if len(a.path) != 1 || a.path[0].name != name || a.value == nil {
+					continue
+				}
+				got := knownType(a.value)
+				if got == "" {
+					continue
+				}
+				tag := ix.hashTag
+				if name == ix.rangeName {
+					tag = ix.rangeTag
+				}
+				if keyTag(got) != tag {
+					return awsproto.Validation("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", name, tagName(tag), got, ix.name)
+				}
+			}
+		}
+	}
+	return nil
+}
 
-func (s *Service) batchGetItem(ctx context.Context, in *batchGetItemInput) (*batchGetItemOutput, error) {
-	if len(in.RequestItems) == 0 {
-		return nil, awsproto.Validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	}
-	names := make([]string, 0, len(in.RequestItems))
-	total := 0
-	for name, ka := range in.RequestItems {
-		if ka == nil || len(ka.Keys) == 0 || len(ka.Keys) > maxBatchGet {
-			return nil, awsproto.Validation("1 validation error detected: Value at 'requestItems.%s.member.keys' failed to satisfy constraint: Member must have length less than or equal to 100, Member must have length greater than or equal to 1", name)
-		}
-		names = append(names, name)
-		total += len(ka.Keys)
-	}
-	if total > maxBatchGet {
-		return nil, awsproto.Validation("Too many items requested for the BatchGetItem call")
-	}
-	sort.Strings(names)
-	out := &batchGetItemOutput{Responses: map[string][]rawJSON{}, UnprocessedKeys: map[string]*keysAndAttributes{}}
-	for _, name := range names {
-		ka := in.RequestItems[name]
-		if err := validateTableName(&name); err != nil {
-			return nil, err
-		}
-		ectx, err := newExprContext(ka.ExpressionAttributeNames, nil)
-		if err != nil {
-			return nil, err
-		}
-		var opts readOptions
-		if opts.paths, err = projection(ectx, ka.ProjectionExpression, ka.AttributesToGet); err != nil {
-			return nil, err
-		}
-		if err := ectx.checkUnused(); err != nil {
-			return nil, err
-		}
-		t, err := s.activeTable(&name)
-		if err != nil {
-			return nil, err
-		}
-		type key struct{ pk, sk []byte }
-		keys := make([]key, 0, len(ka.Keys))
-		seen := map[string]bool{}
-		for _, k := range ka.Keys {
-			pk, sk, err := t.key(k)
-			if err != nil {
-				return nil, err
-			}
-			ks := keyString(pk, sk)
-			if seen[ks] {
-				return nil, awsproto.Validation(msgDuplicateKeys)
-			}
-			seen[ks] = true
-			keys = append(keys, key{pk, sk})
-		}
-		t.mu.RLock()
-		items := []rawJSON{}
-		for _, k := range keys {
-			if rec, ok := t.st.find(k.pk, k.sk); ok {
-				items = append(items, opts.render(t.st, rec))
+// knownType is the type an update's value has whatever the item holds, or
+// "" when it depends on the item.
+func knownType(o *operand) string {
+	switch o.kind {
+	case opValue:
+		return typeName(o.value)
+	case opArith:
+		return "N"
+	case opFunc:
+		switch o.fn {
+		case "list_append":
+			return "L"
+		case "if_not_exists":
+			if len(o.args) == 2 {
+				return knownType(o.args[1])
 			}
 		}
-		t.mu.RUnlock()
-		out.Responses[name] = items
 	}
-	return out, nil
+	return ""
+}
+
+// keyString makes a map key of a primary key.
+func keyString(k Key) string {
+	b := binary.AppendUvarint(nil, uint64(len(k.PK)))
+	b = append(b, k.PK...)
+	return string(append(b, k.SK...))
 }

@@ -55,7 +55,7 @@ func BenchmarkMemory20MRatingItems(b *testing.B) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		t := s.tables[name]
+		t := s.backend.(*Memory).tables[name]
 		if t.st.count != n {
 			b.Fatalf("table holds %d items, want %d", t.st.count, n)
 		}

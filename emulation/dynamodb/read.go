@@ -2,165 +2,379 @@ package dynamodb
 
 import (
 	"context"
-	"encoding/json"
-	"sort"
+	"strings"
 
 	"github.com/mldatalake/mldatalake/emulation/awsproto"
 )
 
+// Scan and Query.
+
 type readInput struct {
-	TableName                 *string           `json:"TableName"`
-	IndexName                 *string           `json:"IndexName"`
-	Limit                     *int              `json:"Limit"`
-	Select                    *string           `json:"Select"`
-	ExclusiveStartKey         Item              `json:"ExclusiveStartKey"`
-	ProjectionExpression      *string           `json:"ProjectionExpression"`
-	AttributesToGet           []string          `json:"AttributesToGet"`
-	FilterExpression          *string           `json:"FilterExpression"`
-	ExpressionAttributeNames  map[string]string `json:"ExpressionAttributeNames"`
-	ExpressionAttributeValues Item              `json:"ExpressionAttributeValues"`
-	ConsistentRead            *bool             `json:"ConsistentRead"`
-	ScanFilter                json.RawMessage   `json:"ScanFilter"`
-	QueryFilter               json.RawMessage   `json:"QueryFilter"`
-	ConditionalOperator       *string           `json:"ConditionalOperator"`
+	TableName                 *string                     `json:"TableName"`
+	IndexName                 *string                     `json:"IndexName"`
+	Limit                     *int64                      `json:"Limit" coral:"Integer"`
+	Select                    *string                     `json:"Select"`
+	ExclusiveStartKey         Item                        `json:"ExclusiveStartKey"`
+	ProjectionExpression      *string                     `json:"ProjectionExpression"`
+	AttributesToGet           []string                    `json:"AttributesToGet"`
+	FilterExpression          *string                     `json:"FilterExpression"`
+	ExpressionAttributeNames  map[string]string           `json:"ExpressionAttributeNames"`
+	ExpressionAttributeValues Item                        `json:"ExpressionAttributeValues"`
+	ConsistentRead            *bool                       `json:"ConsistentRead"`
+	ScanFilter                map[string]*legacyCondition `json:"ScanFilter"`
+	QueryFilter               map[string]*legacyCondition `json:"QueryFilter"`
+	ConditionalOperator       *string                     `json:"ConditionalOperator"`
+	ReturnConsumedCapacity    *string                     `json:"ReturnConsumedCapacity"`
 
 	// Scan
-	Segment       *int `json:"Segment"`
-	TotalSegments *int `json:"TotalSegments"`
+	Segment       *int64 `json:"Segment" coral:"Integer"`
+	TotalSegments *int64 `json:"TotalSegments" coral:"Integer"`
 
 	// Query
-	KeyConditionExpression *string                  `json:"KeyConditionExpression"`
-	KeyConditions          map[string]legacyKeyCond `json:"KeyConditions"`
-	ScanIndexForward       *bool                    `json:"ScanIndexForward"`
-}
-
-type legacyKeyCond struct {
-	ComparisonOperator string            `json:"ComparisonOperator"`
-	AttributeValueList []*AttributeValue `json:"AttributeValueList"`
+	KeyConditionExpression *string                     `json:"KeyConditionExpression"`
+	KeyConditions          map[string]*legacyCondition `json:"KeyConditions"`
+	ScanIndexForward       *bool                       `json:"ScanIndexForward"`
 }
 
 type readOutput struct {
-	Items            *[]rawJSON `json:"Items,omitempty"`
-	Count            int        `json:"Count"`
-	ScannedCount     int        `json:"ScannedCount"`
-	LastEvaluatedKey rawJSON    `json:"LastEvaluatedKey,omitempty"`
+	Items            *[]rawJSON        `json:"Items,omitempty"`
+	Count            int               `json:"Count"`
+	ScannedCount     int               `json:"ScannedCount"`
+	LastEvaluatedKey rawJSON           `json:"LastEvaluatedKey,omitempty"`
+	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
 }
 
 // readPlan is what Scan and Query share once the request is validated.
 type readPlan struct {
 	t      *table
+	ix     *index // nil for the table
+	keys   keyAttrs
 	limit  int
 	count  bool // Select=COUNT
 	filter *condNode
 	opts   readOptions
-	start  Item // ExclusiveStartKey
+	fetch  bool // project from the table's item (an LSI asked for more than it projects)
+	start  *Position
 	ectx   *exprContext
 }
 
-// plan validates what Scan and Query have in common.
-func (s *Service) plan(in *readInput, isQuery bool) (*readPlan, error) {
-	if err := validateTableName(in.TableName); err != nil {
-		return nil, err
+// readChecks collects the constraint errors Scan and Query share.
+func readChecks(c *constraints, in *readInput, isQuery bool) {
+	itemTableName(c, in.TableName, "tableName")
+	if in.IndexName != nil {
+		c.name(in.IndexName, "indexName", false)
 	}
+	c.enum(in.Select, "select", "SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES")
+	if in.Limit != nil && *in.Limit < 1 {
+		if isQuery {
+			c.errs = append(c.errs, "Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
+		} else {
+			c.intMin(in.Limit, 1, "limit")
+		}
+	}
+	c.enum(in.ReturnConsumedCapacity, "returnConsumedCapacity", capacityModes...)
+	c.enum(in.ConditionalOperator, "conditionalOperator", "AND", "OR")
+	attributesToGetChecks(c, in.AttributesToGet, "attributesToGet")
+	checkConditionEnums(c, in.ScanFilter, "scanFilter")
+	checkConditionEnums(c, in.QueryFilter, "queryFilter")
+	checkConditionEnums(c, in.KeyConditions, "keyConditions")
+}
+
+// startKeyError words an ExclusiveStartKey value error: most are prefixed.
+func startKeyError(err *awsproto.Error) error {
+	switch m := err.Message; {
+	case containsAny(m, "contains duplicates", "number set", "numeric value", "significant digits", "number with magnitude"):
+		return err
+	}
+	return awsproto.Validation("The provided starting key is invalid: %s", err.Message)
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// plan validates what Scan and Query have in common, in DynamoDB's order,
+// up to finding the table and index.
+func (s *Service) plan(in *readInput, isQuery bool) (*readPlan, error) {
 	p := &readPlan{limit: -1}
 	if in.Limit != nil {
-		if *in.Limit < 1 {
-			return nil, awsproto.Validation("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Limit)
+		p.limit = int(*in.Limit)
+	}
+	if isQuery {
+		if err := validateConditions(in.QueryFilter); err != nil {
+			return nil, err
 		}
-		p.limit = *in.Limit
-	}
-	if len(in.ScanFilter) > 0 && string(in.ScanFilter) != "null" || len(in.QueryFilter) > 0 && string(in.QueryFilter) != "null" || in.ConditionalOperator != nil {
-		return nil, awsproto.Validation("The legacy ScanFilter, QueryFilter and ConditionalOperator parameters are not supported by this emulator; use FilterExpression")
-	}
-	hasExpr := in.ProjectionExpression != nil || in.FilterExpression != nil || in.KeyConditionExpression != nil
-	if in.ExpressionAttributeNames != nil && !hasExpr {
-		return nil, awsproto.Validation("ExpressionAttributeNames can only be specified when using expressions")
-	}
-	if in.ExpressionAttributeValues != nil && in.FilterExpression == nil && in.KeyConditionExpression == nil {
-		if isQuery {
-			return nil, awsproto.Validation("ExpressionAttributeValues can only be specified when using expressions: FilterExpression and KeyConditionExpression are null")
+		if err := duplicateAttributes(in.AttributesToGet); err != nil {
+			return nil, err
 		}
-		return nil, awsproto.Validation("ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null")
+	} else {
+		if err := duplicateAttributes(in.AttributesToGet); err != nil {
+			return nil, err
+		}
+		if err := validateConditions(in.ScanFilter); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range sortedKeys(in.ExclusiveStartKey) {
+		if err := validateValue(in.ExclusiveStartKey[k]); err != nil {
+			return nil, startKeyError(err)
+		}
+	}
+	if !isQuery {
+		switch {
+		case in.Segment != nil && in.TotalSegments == nil:
+			return nil, awsproto.Validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		case in.TotalSegments != nil && in.Segment == nil:
+			return nil, awsproto.Validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
+		case in.TotalSegments != nil && *in.Segment >= *in.TotalSegments:
+			return nil, awsproto.Validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments)
+		}
 	}
 	ectx, err := newExprContext(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
 		return nil, err
 	}
 	p.ectx = ectx
-	if p.opts.paths, err = projection(ectx, in.ProjectionExpression, in.AttributesToGet); err != nil {
-		return nil, err
-	}
+	return p, nil
+}
+
+// parseReadExpressions parses the filter and projection, after the key
+// condition for a Query, as DynamoDB does.
+func (p *readPlan) parseReadExpressions(in *readInput) error {
+	var err error
 	if in.FilterExpression != nil {
-		if p.filter, err = parseCondition(ectx, "FilterExpression", *in.FilterExpression); err != nil {
-			return nil, err
+		if p.filter, err = p.ectx.condition("FilterExpression", *in.FilterExpression); err != nil {
+			return err
+		}
+	} else if in.ScanFilter != nil {
+		p.filter = filterCondition(in.ScanFilter, in.ConditionalOperator)
+	} else if in.QueryFilter != nil {
+		p.filter = filterCondition(in.QueryFilter, in.ConditionalOperator)
+	}
+	if p.opts.paths, err = projectionFor(p.ectx, in.ProjectionExpression, in.AttributesToGet); err != nil {
+		return err
+	}
+	return p.ectx.checkUnused()
+}
+
+// resolveTable finds the table and the index read and checks
+// ConsistentRead on a global index.
+func (s *Service) resolveTable(p *readPlan, in *readInput) error {
+	t, err := s.activeTable(*in.TableName)
+	if err != nil {
+		return err
+	}
+	p.t = t
+	p.keys = t.keyAttrs
+	if in.IndexName != nil {
+		p.ix = t.index(*in.IndexName)
+		if p.ix == nil {
+			return awsproto.Validation("The table does not have the specified index: %s", *in.IndexName)
+		}
+		p.keys = p.ix.keyAttrs
+		if !p.ix.local && in.ConsistentRead != nil && *in.ConsistentRead {
+			return awsproto.Validation("Consistent reads are not supported on global secondary indexes")
 		}
 	}
+	return nil
+}
+
+// selectAll reports whether the request asks for ALL_ATTRIBUTES of an
+// index that does not project them all.
+func (p *readPlan) selectAll(in *readInput) bool {
+	return in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.ix != nil && str(p.ix.proj.ProjectionType) != "ALL"
+}
+
+// checkSelect checks Select against the projection and the index.
+func (p *readPlan) checkSelect(in *readInput) error {
+	t := p.t
 	sel := "ALL_ATTRIBUTES"
 	if in.Select != nil {
 		sel = *in.Select
 	} else if p.opts.paths != nil {
 		sel = "SPECIFIC_ATTRIBUTES"
+	} else if p.ix != nil {
+		sel = "ALL_PROJECTED_ATTRIBUTES"
 	}
 	switch sel {
 	case "ALL_ATTRIBUTES":
 		if p.opts.paths != nil {
-			return nil, awsproto.Validation("One or more parameter values were invalid: Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
+			return awsproto.Validation("One or more parameter values were invalid: Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
+		}
+		if p.selectAll(in) {
+			if !p.ix.local {
+				return awsproto.Validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index %s because its projection type is not ALL", p.ix.name)
+			}
+			p.fetch = true
 		}
 	case "COUNT":
 		if p.opts.paths != nil {
-			return nil, awsproto.Validation("One or more parameter values were invalid: Cannot specify the AttributesToGet when choosing to get COUNT")
+			return awsproto.Validation("One or more parameter values were invalid: Cannot specify the AttributesToGet when choosing to get COUNT")
 		}
 		p.count = true
 	case "SPECIFIC_ATTRIBUTES":
 		if p.opts.paths == nil {
-			return nil, awsproto.Validation("One or more parameter values were invalid: Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
+			return awsproto.Validation("One or more parameter values were invalid: Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
+		}
+		if p.ix != nil && str(p.ix.proj.ProjectionType) != "ALL" {
+			for _, path := range p.opts.paths {
+				if name := path[0].name; !p.ix.holds(t, name) {
+					if !p.ix.local {
+						return awsproto.Validation("One or more parameter values were invalid: Global secondary index %s does not project %s", p.ix.name, name)
+					}
+					p.fetch = true
+				}
+			}
 		}
 	case "ALL_PROJECTED_ATTRIBUTES":
-		return nil, awsproto.Validation("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported only for index queries")
-	default:
-		return nil, awsproto.Validation("1 validation error detected: Value '%s' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]", sel)
-	}
-	for _, k := range sortedKeys(in.ExclusiveStartKey) {
-		if err := validateValue(in.ExclusiveStartKey[k]); err != nil {
-			return nil, awsproto.Validation("The provided starting key is invalid: %s", err.Message)
+		if p.ix == nil {
+			return awsproto.Validation("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported only for index queries")
+		}
+		if p.opts.paths != nil {
+			return awsproto.Validation("One or more parameter values were invalid: Cannot specify the AttributesToGet when choosing to get ALL_PROJECTED_ATTRIBUTES")
 		}
 	}
-	p.start = in.ExclusiveStartKey
-	t, err := s.activeTable(in.TableName)
+	return nil
+}
+
+// holds reports whether an index's entries carry the attribute name.
+func (ix *index) holds(t *table, name string) bool {
+	switch name {
+	case t.hashName, t.rangeName, ix.hashName, ix.rangeName:
+		return true
+	}
+	sch := ix.schema()
+	return sch.projects(name)
+}
+
+var errStartKey = awsproto.Validation("The provided starting key is invalid")
+
+// checkKeyPiece checks one key attribute's value as DynamoDB checks a key.
+func checkKeyPiece(k Item, name string, tag byte, isHash bool) ([]byte, error) {
+	v := k[name]
+	if v == nil || keyTag(typeName(v)) != tag {
+		return nil, awsproto.Validation(msgKeyMismatch)
+	}
+	return keyPiece(name, v, tag, isHash, "One or more parameter values were invalid:")
+}
+
+// startShape checks that ExclusiveStartKey has as many attributes as the
+// table's and the index's keys, and for a Scan of an index the values of
+// the index's key (a Query checks its keys' values with its conditions).
+func (p *readPlan) startShape(start Item, isQuery bool) error {
+	if start == nil {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, n := range p.t.names() {
+		want[n] = true
+	}
+	if p.ix != nil {
+		for _, n := range p.ix.names() {
+			want[n] = true
+		}
+	}
+	if len(start) != len(want) {
+		if !isQuery && p.ix == nil {
+			return awsproto.Validation("The provided starting key is invalid: The provided key element does not match the schema")
+		}
+		return errStartKey
+	}
+	if isQuery || p.ix == nil {
+		return nil
+	}
+	for i, n := range p.keys.names() {
+		if start[n] == nil {
+			return errStartKey
+		}
+		tag := p.keys.hashTag
+		if i == 1 {
+			tag = p.keys.rangeTag
+		}
+		if _, err := checkKeyPiece(start, n, tag, i == 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startPosition reads a checked ExclusiveStartKey: the table's key, and
+// the index's.
+func (p *readPlan) startPosition(start Item) (*Position, error) {
+	if start == nil {
+		return nil, nil
+	}
+	t := p.t
+	item, err := t.key(t.keyItem(start))
 	if err != nil {
-		return nil, err
+		return nil, awsproto.Validation("The provided starting key is invalid: %s", err.(*awsproto.Error).Message)
 	}
-	p.t = t
-	if in.IndexName != nil {
-		return nil, awsproto.Validation("The table does not have the specified index: %s", *in.IndexName)
+	pos := &Position{Item: item}
+	if p.ix != nil {
+		for i, n := range p.ix.names() {
+			tag := p.ix.hashTag
+			if i == 1 {
+				tag = p.ix.rangeTag
+			}
+			b, err := checkKeyPiece(start, n, tag, i == 0)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				pos.Index.PK = b
+			} else {
+				pos.Index.SK = b
+			}
+		}
 	}
-	return p, nil
+	return pos, nil
 }
 
 // page accumulates one page of results.
 type page struct {
-	p       *readPlan
-	st      *store
-	items   []rawJSON
-	count   int // matching items
-	scanned int
-	size    int
-	last    []byte // record of the last item evaluated
+	p        *readPlan
+	tx       ReadTx
+	items    []rawJSON
+	count    int // matching items
+	scanned  int
+	size     int
+	units    int // bytes read, for capacity
+	last     Record
+	haveLast bool
 }
 
 // add evaluates one record; it reports false when the page is full.
-func (pg *page) add(rec []byte) bool {
+func (pg *page) add(r Record) bool {
 	pg.scanned++
-	pg.size += pg.st.recordSize(rec)
-	pg.last = rec
+	size := r.Size()
+	pg.size += size
+	pg.units += size
+	pg.last, pg.haveLast = r, true
+	rec := r
+	if pg.p.fetch {
+		k := Key{}
+		it := r.Item()
+		k.PK = scalarBytes(it[pg.p.t.hashName])
+		if pg.p.t.rangeName != "" {
+			k.SK = scalarBytes(it[pg.p.t.rangeName])
+		}
+		if full, ok := pg.tx.Get(pg.p.t.name, k); ok {
+			rec = full
+		}
+	}
 	match := true
 	if pg.p.filter != nil {
-		match = pg.p.filter.eval(pg.st.decodeRecord(rec))
+		match = pg.p.filter.eval(rec.Item())
 	}
 	if match {
 		pg.count++
 		if !pg.p.count {
-			pg.items = append(pg.items, pg.p.opts.render(pg.st, rec))
+			pg.items = append(pg.items, pg.p.opts.render(rec))
 		}
 	}
 	return !pg.full()
@@ -171,7 +385,7 @@ func (pg *page) full() bool {
 	return pg.scanned == pg.p.limit || pg.size >= maxPageBytes
 }
 
-func (pg *page) output() *readOutput {
+func (pg *page) output(in *readInput) *readOutput {
 	out := &readOutput{Count: pg.count, ScannedCount: pg.scanned}
 	if !pg.p.count {
 		items := pg.items
@@ -180,91 +394,131 @@ func (pg *page) output() *readOutput {
 		}
 		out.Items = &items
 	}
-	if pg.full() && pg.last != nil {
-		out.LastEvaluatedKey = pg.st.appendRecordJSON(nil, pg.last, true)
+	if pg.full() && pg.haveLast {
+		t, ix := pg.p.t, pg.p.ix
+		out.LastEvaluatedKey = pg.last.appendAttrsJSON(nil, func(n string) bool {
+			if n == t.hashName || n == t.rangeName && t.rangeName != "" {
+				return true
+			}
+			return ix != nil && (n == ix.hashName || n == ix.rangeName && ix.rangeName != "")
+		})
+	}
+	consistent := in.ConsistentRead != nil && *in.ConsistentRead
+	units := readUnits(pg.units, consistent)
+	if pg.p.ix != nil {
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, pg.p.t, 0, pg.p.ix, units)
+	} else {
+		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, pg.p.t, units, nil, 0)
 	}
 	return out
 }
 
-func (s *Service) scan(ctx context.Context, in *readInput) (*readOutput, error) {
-	if in.KeyConditionExpression != nil || in.KeyConditions != nil || in.ScanIndexForward != nil {
-		return nil, awsproto.Validation("KeyConditionExpression, KeyConditions and ScanIndexForward are Query parameters, not Scan's")
+func indexName(ix *index) string {
+	if ix == nil {
+		return ""
 	}
-	seg, total := 0, 1
-	switch {
-	case in.Segment != nil && in.TotalSegments == nil:
-		return nil, awsproto.Validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
-	case in.TotalSegments != nil && in.Segment == nil:
-		return nil, awsproto.Validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
-	case in.TotalSegments != nil:
-		seg, total = *in.Segment, *in.TotalSegments
-		if total < 1 || total > 1000000 {
-			return nil, awsproto.Validation("1 validation error detected: Value '%d' at 'totalSegments' failed to satisfy constraint: Member must have value %s", total,
-				map[bool]string{true: "greater than or equal to 1", false: "less than or equal to 1000000"}[total < 1])
-		}
-		if seg < 0 {
-			return nil, awsproto.Validation("1 validation error detected: Value '%d' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0", seg)
-		}
-		if seg >= total {
-			return nil, awsproto.Validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", seg, total)
-		}
+	return ix.name
+}
+
+func (s *Service) scan(ctx context.Context, in *readInput) (*readOutput, error) {
+	var c constraints
+	readChecks(&c, in, false)
+	if in.Segment != nil {
+		c.intMin(in.Segment, 0, "segment")
+		c.intMax(in.Segment, 999999, "segment")
+	}
+	if in.TotalSegments != nil {
+		c.intMin(in.TotalSegments, 1, "totalSegments")
+		c.intMax(in.TotalSegments, 1000000, "totalSegments")
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	exprs := present("ProjectionExpression", in.ProjectionExpression != nil, "FilterExpression", in.FilterExpression != nil)
+	if err := mixedParams(exprs, present("AttributesToGet", in.AttributesToGet != nil, "ScanFilter", in.ScanFilter != nil, "ConditionalOperator", in.ConditionalOperator != nil),
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil, []string{"FilterExpression"}, countTrue(in.FilterExpression != nil)); err != nil {
+		return nil, err
 	}
 	p, err := s.plan(in, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.ectx.checkUnused(); err != nil {
+	if err := p.parseReadExpressions(in); err != nil {
 		return nil, err
 	}
-	t := p.t
-	var startPK, startSK []byte
-	if p.start != nil {
-		if startPK, startSK, err = t.key(p.start); err != nil {
-			return nil, awsproto.Validation("The provided starting key is invalid: %s", err.(*awsproto.Error).Message)
+	if err := s.resolveTable(p, in); err != nil {
+		return nil, err
+	}
+	if err := p.startShape(in.ExclusiveStartKey, false); err != nil {
+		return nil, err
+	}
+	if err := p.checkSelect(in); err != nil {
+		return nil, err
+	}
+	seg, total := 0, 1
+	if in.TotalSegments != nil {
+		seg, total = int(*in.Segment), int(*in.TotalSegments)
+	}
+	if p.start, err = p.startPosition(in.ExclusiveStartKey); err != nil {
+		return nil, err
+	}
+	if p.start != nil && total > 1 {
+		h := p.start.Item.PK
+		if p.ix != nil {
+			h = p.start.Index.PK
 		}
-		if total > 1 && segmentOf(hashKey(startPK), total) != seg {
+		if segmentOf(hashKey(h), total) != seg {
 			return nil, awsproto.Validation("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: %d Segment: %d", total, seg)
 		}
+	}
+	if err := p.t.checkKeyPaths(p.ectx.projNested); err != nil {
+		return nil, err
+	}
+	if err := p.t.checkKeyPaths(p.ectx.nested); err != nil {
+		return nil, err
 	}
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	st := t.st
-	var c cursor
-	switch {
-	case p.start != nil:
-		c.bucket, c.i = st.upperBound(st.posOf(startPK, startSK))
-	case total > 1:
-		c.bucket, c.i = st.hashLowerBound(segmentStart(seg, total))
+	var out *readOutput
+	err = s.backend.View(ctx, []string{p.t.name}, func(tx ReadTx) error {
+		pg := &page{p: p, tx: tx}
+		tx.Scan(p.t.name, indexName(p.ix), ScanRange{Segment: seg, TotalSegments: total, Start: p.start}, pg.add)
+		out = pg.output(in)
+		return nil
+	})
+	if err != nil {
+		return nil, backendErr(err)
 	}
-	pg := &page{p: p, st: st}
-	for {
-		e, ok := st.next(&c)
-		if !ok || (total > 1 && segmentOf(e.hash, total) != seg) {
-			break
+	return out, nil
+}
+
+func duplicateAttributes(attrs []string) error {
+	seen := map[string]bool{}
+	for _, a := range attrs {
+		if seen[a] {
+			return awsproto.Validation("One or more parameter values were invalid: Duplicate value in attribute name: %s", a)
 		}
-		if !pg.add(st.arena.get(e.ref)) {
-			break
-		}
+		seen[a] = true
 	}
-	return pg.output(), nil
+	return nil
 }
 
 // keyCond is a Query's key condition: the partition key's value and an
 // optional condition on the sort key.
 type keyCond struct {
-	hash *AttributeValue
-	op   string // "", "=", "<", "<=", ">", ">=", "BETWEEN", "begins_with"
-	args []*AttributeValue
+	hashName string
+	hash     *AttributeValue
+	rangeOp  string // "", "=", "<", "<=", ">", ">=", "BETWEEN", "begins_with"
+	args     []*AttributeValue
 }
 
 var flipCmp = map[string]string{"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
-// keyCondition turns a parsed KeyConditionExpression into a keyCond.
-func (t *table) keyCondition(n *condNode) (*keyCond, error) {
-	var leaves []*condNode
+// keyConditions turns a parsed KeyConditionExpression into conditions by
+// attribute name.
+func keyConditions(n *condNode) (map[string]*keyCond, error) {
+	conds := map[string]*keyCond{}
 	var walk func(n *condNode) error
 	walk = func(n *condNode) error {
 		switch n.kind {
@@ -279,144 +533,163 @@ func (t *table) keyCondition(n *condNode) (*keyCond, error) {
 			return awsproto.Validation("Invalid operator used in KeyConditionExpression: NOT")
 		case nodeIn:
 			return awsproto.Validation("Invalid operator used in KeyConditionExpression: IN")
-		case nodeCmp:
-			if n.op == "<>" {
-				return awsproto.Validation("Unsupported operator used in KeyConditionExpression: <>")
-			}
 		case nodeFunc:
-			if n.op != "begins_with" {
+			switch n.op {
+			case "begins_with":
+			case "size":
+				return awsproto.Validation("KeyConditionExpressions cannot contain nested operations")
+			default:
 				return awsproto.Validation("Invalid operator used in KeyConditionExpression: %s", n.op)
 			}
+		case nodeCmp:
+			if n.op == "<>" {
+				return awsproto.Validation("Invalid operator used in KeyConditionExpression: <>")
+			}
 		}
-		leaves = append(leaves, n)
+		if n.kind == nodeBetween && n.args[0].kind != opPath {
+			return awsproto.Validation("Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand")
+		}
+		if n.kind == nodeFunc && n.args[0].kind != opPath {
+			return awsproto.Validation("Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand")
+		}
+		name, at := "", 0
+		for i, a := range n.args {
+			switch a.kind {
+			case opFunc:
+				return awsproto.Validation("KeyConditionExpressions cannot contain nested operations")
+			case opPath:
+				if name != "" {
+					return awsproto.Validation("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
+				}
+				if len(a.path) > 1 {
+					return awsproto.Validation("KeyConditionExpressions cannot have conditions on nested attributes")
+				}
+				name, at = a.path[0].name, i
+			}
+		}
+		if name == "" {
+			return awsproto.Validation("Invalid condition in KeyConditionExpression: No key attribute specified")
+		}
+		if _, dup := conds[name]; dup {
+			return awsproto.Validation("KeyConditionExpressions must only contain one condition per key")
+		}
+		kc := &keyCond{}
+		switch n.kind {
+		case nodeCmp:
+			op := n.op
+			if at != 0 {
+				op = flipCmp[op]
+			}
+			kc.rangeOp, kc.args = op, []*AttributeValue{n.args[1-at].value}
+		case nodeBetween:
+			kc.rangeOp, kc.args = "BETWEEN", []*AttributeValue{n.args[1].value, n.args[2].value}
+		case nodeFunc:
+			kc.rangeOp, kc.args = "begins_with", []*AttributeValue{n.args[1].value}
+		}
+		conds[name] = kc
 		return nil
 	}
 	if err := walk(n); err != nil {
 		return nil, err
 	}
-	if len(leaves) > 2 {
-		return nil, awsproto.Validation("Conditions can be of length 1 or 2 only")
-	}
-	conds := map[string]*keyCond{}
-	for _, l := range leaves {
-		var name string
-		kc := &keyCond{}
-		switch l.kind {
-		case nodeCmp:
-			a, b, op := l.args[0], l.args[1], l.op
-			if a.path == nil && b.path != nil {
-				a, b, op = b, a, flipCmp[op]
-			}
-			if a.path == nil || b.value == nil {
-				return nil, awsproto.Validation("Invalid KeyConditionExpression: The expression must compare a key attribute with a value")
-			}
-			name, kc.op, kc.args = keyAttrName(a.path), op, []*AttributeValue{b.value}
-		case nodeBetween:
-			if l.args[0].path == nil || l.args[1].value == nil || l.args[2].value == nil {
-				return nil, awsproto.Validation("Invalid KeyConditionExpression: The expression must compare a key attribute with a value")
-			}
-			name, kc.op, kc.args = keyAttrName(l.args[0].path), "BETWEEN", []*AttributeValue{l.args[1].value, l.args[2].value}
-		case nodeFunc:
-			if l.args[1].value == nil {
-				return nil, awsproto.Validation("Invalid KeyConditionExpression: The expression must compare a key attribute with a value")
-			}
-			name, kc.op, kc.args = keyAttrName(l.args[0].path), "begins_with", []*AttributeValue{l.args[1].value}
-		}
-		if name == "" {
-			return nil, awsproto.Validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed")
-		}
-		if _, dup := conds[name]; dup {
-			return nil, awsproto.Validation("KeyConditionExpressions must only contain one condition per key")
-		}
-		conds[name] = kc
-	}
-	return t.assembleKeyCond(conds)
+	return conds, nil
 }
 
-func keyAttrName(p docPath) string {
-	if len(p) != 1 || p[0].isIdx {
-		return ""
-	}
-	return p[0].name
-}
+var legacyKeyOps = map[string]string{"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "BETWEEN": "BETWEEN", "BEGINS_WITH": "begins_with"}
 
 // legacyKeyConditions converts the legacy KeyConditions parameter.
-func (t *table) legacyKeyConditions(kcs map[string]legacyKeyCond) (*keyCond, error) {
-	ops := map[string]string{"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "BETWEEN": "BETWEEN", "BEGINS_WITH": "begins_with"}
-	want := map[string]int{"BETWEEN": 2}
+func legacyKeyConditions(kcs map[string]*legacyCondition) map[string]*keyCond {
 	conds := map[string]*keyCond{}
 	for name, kc := range kcs {
-		op, ok := ops[kc.ComparisonOperator]
+		if kc == nil || kc.ComparisonOperator == nil {
+			continue
+		}
+		op, ok := legacyKeyOps[*kc.ComparisonOperator]
 		if !ok {
-			return nil, awsproto.Validation("Attempted conditional constraint is not an indexable operation")
+			op = "!" + *kc.ComparisonOperator
 		}
-		n := want[kc.ComparisonOperator]
-		if n == 0 {
-			n = 1
+		conds[name] = &keyCond{rangeOp: op, args: kc.AttributeValueList}
+	}
+	return conds
+}
+
+// assembleKeyCond checks conditions by attribute name against the key
+// schema being queried, attribute by attribute as DynamoDB does.
+func assembleKeyCond(keys keyAttrs, conds map[string]*keyCond, start Item) (*keyCond, error) {
+	kc := &keyCond{hashName: keys.hashName}
+	for i, name := range keys.names() {
+		isHash := i == 0
+		tag := keys.hashTag
+		if !isHash {
+			tag = keys.rangeTag
 		}
-		if len(kc.AttributeValueList) != n {
-			return nil, awsproto.Validation("One or more parameter values were invalid: Invalid number of argument(s) for the %s ComparisonOperator", kc.ComparisonOperator)
-		}
-		for _, v := range kc.AttributeValueList {
-			if err := validateValue(v); err != nil {
+		if start != nil {
+			if start[name] == nil {
+				return nil, errStartKey
+			}
+			if _, err := checkKeyPiece(start, name, tag, isHash); err != nil {
 				return nil, err
 			}
 		}
-		conds[name] = &keyCond{op: op, args: kc.AttributeValueList}
-	}
-	if len(conds) != 1 && len(conds) != 2 {
-		return nil, awsproto.Validation("Conditions can be of length 1 or 2 only")
-	}
-	return t.assembleKeyCond(conds)
-}
-
-func (t *table) assembleKeyCond(conds map[string]*keyCond) (*keyCond, error) {
-	h, ok := conds[t.hashName]
-	if !ok {
-		return nil, awsproto.Validation("Query condition missed key schema element: %s", t.hashName)
-	}
-	if h.op != "=" {
-		return nil, awsproto.Validation("Query key condition not supported")
-	}
-	if keyTag(typeName(h.args[0])) != t.hashTag {
-		return nil, awsproto.Validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
-	}
-	kc := &keyCond{hash: h.args[0]}
-	for name, c := range conds {
-		if name == t.hashName {
-			continue
-		}
-		if t.rangeTag == 0 {
+		if isHash && keys.rangeTag == 0 && len(conds) > 1 {
 			return nil, awsproto.Validation("Query key condition not supported")
 		}
-		if name != t.rangeName {
-			return nil, awsproto.Validation("Query condition missed key schema element: %s", t.rangeName)
+		c, ok := conds[name]
+		if !ok {
+			if isHash || len(conds) > 1 {
+				return nil, awsproto.Validation("Query condition missed key schema element: %s", name)
+			}
+			continue
+		}
+		if c.rangeOp != "" && c.rangeOp[0] == '!' {
+			return nil, awsproto.Validation("Attempted conditional constraint is not an indexable operation")
 		}
 		for _, a := range c.args {
-			if keyTag(typeName(a)) != t.rangeTag {
+			if keyTag(typeName(a)) != tag {
 				return nil, awsproto.Validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
 			}
 		}
-		if c.op == "begins_with" && t.rangeTag == tagN {
+		if isHash {
+			if c.rangeOp != "=" {
+				return nil, awsproto.Validation("Query key condition not supported")
+			}
+			kc.hash = c.args[0]
+			continue
+		}
+		if c.rangeOp == "begins_with" && tag == tagN {
 			return nil, awsproto.Validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
 		}
-		if c.op == "BETWEEN" {
+		if c.rangeOp == "BETWEEN" {
 			if cmp, _ := compareValues(c.args[0], c.args[1]); cmp > 0 {
 				return nil, awsproto.Validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: %s, upper bound operand: AttributeValue: %s", valueString(c.args[0]), valueString(c.args[1]))
 			}
 		}
-		kc.op, kc.args = c.op, c.args
+		kc.rangeOp, kc.args = c.rangeOp, c.args
 	}
 	return kc, nil
 }
 
-// matchesSort reports whether a sort key satisfies the condition.
-func (kc *keyCond) matchesSort(tag byte, sk []byte) bool {
-	if kc.op == "" {
+// sortCond is the backend's form of the sort key condition.
+func (kc *keyCond) sortCond() SortCond {
+	sc := SortCond{Op: kc.rangeOp}
+	for i, a := range kc.args {
+		if i < 2 {
+			sc.Args[i] = scalarBytes(a)
+		}
+	}
+	return sc
+}
+
+// matchesSort reports whether a sort key value satisfies the condition.
+func (kc *keyCond) matchesSort(v *AttributeValue) bool {
+	if kc.rangeOp == "" {
 		return true
 	}
-	c := func(i int) int { return compareScalar(tag, sk, scalarBytes(kc.args[i])) }
-	switch kc.op {
+	if v == nil {
+		return false
+	}
+	c := func(i int) int { r, _ := compareValues(v, kc.args[i]); return r }
+	switch kc.rangeOp {
 	case "=":
 		return c(0) == 0
 	case "<":
@@ -430,155 +703,119 @@ func (kc *keyCond) matchesSort(tag byte, sk []byte) bool {
 	case "BETWEEN":
 		return c(0) >= 0 && c(1) <= 0
 	case "begins_with":
-		p := scalarBytes(kc.args[0])
-		return len(sk) >= len(p) && string(sk[:len(p)]) == string(p)
+		return beginsWith(v, kc.args[0])
 	}
 	return false
 }
 
 func (s *Service) query(ctx context.Context, in *readInput) (*readOutput, error) {
-	if in.Segment != nil || in.TotalSegments != nil {
-		return nil, awsproto.Validation("Segment and TotalSegments are Scan parameters, not Query's")
+	var c constraints
+	readChecks(&c, in, true)
+	if err := c.err(); err != nil {
+		return nil, err
 	}
-	if in.KeyConditionExpression == nil && in.KeyConditions == nil {
-		return nil, awsproto.Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
-	}
-	if in.KeyConditionExpression != nil && in.KeyConditions != nil {
-		return nil, awsproto.Validation("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}")
+	exprs := present("ProjectionExpression", in.ProjectionExpression != nil, "FilterExpression", in.FilterExpression != nil, "KeyConditionExpression", in.KeyConditionExpression != nil)
+	legacy := present("AttributesToGet", in.AttributesToGet != nil, "QueryFilter", in.QueryFilter != nil, "ConditionalOperator", in.ConditionalOperator != nil,
+		"KeyConditions", in.KeyConditions != nil && in.KeyConditionExpression != nil)
+	if err := mixedParams(exprs, legacy, in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil,
+		[]string{"FilterExpression", "KeyConditionExpression"}, countTrue(in.FilterExpression != nil, in.KeyConditionExpression != nil)); err != nil {
+		return nil, err
 	}
 	p, err := s.plan(in, true)
 	if err != nil {
 		return nil, err
 	}
-	t := p.t
-	var kc *keyCond
+	if in.KeyConditionExpression == nil && in.KeyConditions == nil {
+		return nil, awsproto.Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+	}
+	var keyTree *condNode
 	if in.KeyConditionExpression != nil {
-		n, err := parseCondition(p.ectx, "KeyConditionExpression", *in.KeyConditionExpression)
-		if err != nil {
+		if keyTree, err = p.ectx.condition("KeyConditionExpression", *in.KeyConditionExpression); err != nil {
 			return nil, err
 		}
-		if kc, err = t.keyCondition(n); err != nil {
-			return nil, err
-		}
-	} else if kc, err = t.legacyKeyConditions(in.KeyConditions); err != nil {
+	}
+	// The filter's and projection's nested paths count, the key
+	// condition's do not: parse those after it.
+	if err := p.parseReadExpressions(in); err != nil {
 		return nil, err
 	}
-	if err := p.ectx.checkUnused(); err != nil {
+	var conds map[string]*keyCond
+	if keyTree != nil {
+		if conds, err = keyConditions(keyTree); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := validateConditions(in.KeyConditions); err != nil {
+			return nil, err
+		}
+		conds = legacyKeyConditions(in.KeyConditions)
+	}
+	if len(conds) != 1 && len(conds) != 2 {
+		return nil, awsproto.Validation("Conditions can be of length 1 or 2 only")
+	}
+	if err := s.resolveTable(p, in); err != nil {
+		return nil, err
+	}
+	if err := p.startShape(in.ExclusiveStartKey, true); err != nil {
+		return nil, err
+	}
+	kc, err := assembleKeyCond(p.keys, conds, in.ExclusiveStartKey)
+	if err != nil {
+		return nil, err
+	}
+	if p.start, err = p.startPosition(in.ExclusiveStartKey); err != nil {
+		return nil, err
+	}
+	pk := scalarBytes(kc.hash)
+	if p.start != nil {
+		spk, ssk := p.start.Item.PK, in.ExclusiveStartKey[p.t.rangeName]
+		if p.ix != nil {
+			spk, ssk = p.start.Index.PK, in.ExclusiveStartKey[p.ix.rangeName]
+		}
+		switch {
+		case kc.rangeOp == "" && string(spk) != string(pk):
+			return nil, awsproto.Validation("The provided starting key is outside query boundaries based on provided conditions")
+		case kc.rangeOp != "" && !kc.matchesSort(ssk):
+			return nil, awsproto.Validation("The provided starting key does not match the range key predicate")
+		case string(spk) != string(pk):
+			return nil, awsproto.Validation("The query can return at most one row and cannot be restarted")
+		}
+	}
+	if err := p.t.checkKeyPaths(p.ectx.projNested); err != nil {
 		return nil, err
 	}
 	if p.filter != nil {
-		for _, name := range []string{t.hashName, t.rangeName} {
-			if name != "" && filterUses(p.filter, name) {
-				return nil, awsproto.Validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", name)
+		what := "Filter Expression"
+		if in.FilterExpression == nil {
+			what = "QueryFilter"
+		}
+		for _, name := range p.keys.names() {
+			if filterUses(p.filter, name) {
+				return nil, awsproto.Validation("%s can only contain non-primary key attributes: Primary key attribute: %s", what, name)
 			}
 		}
 	}
-	forward := in.ScanIndexForward == nil || *in.ScanIndexForward
-	pk := scalarBytes(kc.hash)
-	var startSK []byte
-	if p.start != nil {
-		spk, ssk, err := t.key(p.start)
-		if err != nil {
-			return nil, awsproto.Validation("The provided starting key is invalid: %s", err.(*awsproto.Error).Message)
-		}
-		if string(spk) != string(pk) {
-			return nil, awsproto.Validation("The provided starting key is outside query boundaries based on provided conditions")
-		}
-		if t.rangeTag == 0 {
-			// A hash-only table's partition has one item: nothing follows.
-			return (&page{p: p, st: t.st}).output(), nil
-		}
-		if !kc.matchesSort(t.rangeTag, ssk) {
-			return nil, awsproto.Validation("The provided starting key does not match the range key predicate")
-		}
-		startSK = ssk
+	if err := p.checkSelect(in); err != nil {
+		return nil, err
+	}
+	if err := p.t.checkKeyPaths(p.ectx.nested); err != nil {
+		return nil, err
 	}
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	st := t.st
-	bi, lo, hi := st.sortRange(pk, kc)
-	b := st.buckets[bi]
-	if p.start != nil {
-		sp := pos{hash: hashKey(pk), pk: pk, sk: startSK}
-		if forward {
-			lo = max(lo, sort.Search(len(b), func(i int) bool { return st.cmp(b[i], sp) > 0 }))
-		} else {
-			hi = min(hi, sort.Search(len(b), func(i int) bool { return st.cmp(b[i], sp) >= 0 }))
-		}
+	q := QueryRange{PK: pk, Sort: kc.sortCond(), Forward: in.ScanIndexForward == nil || *in.ScanIndexForward, Start: p.start}
+	var out *readOutput
+	err = s.backend.View(ctx, []string{p.t.name}, func(tx ReadTx) error {
+		pg := &page{p: p, tx: tx}
+		tx.Query(p.t.name, indexName(p.ix), q, pg.add)
+		out = pg.output(in)
+		return nil
+	})
+	if err != nil {
+		return nil, backendErr(err)
 	}
-	pg := &page{p: p, st: st}
-	for n := 0; n < hi-lo; n++ {
-		i := lo + n
-		if !forward {
-			i = hi - 1 - n
-		}
-		if !pg.add(st.arena.get(b[i].ref)) {
-			break
-		}
-	}
-	return pg.output(), nil
-}
-
-// sortRange is the range [lo, hi) of bucket bi holding the partition pk's
-// items whose sort key meets kc.
-func (st *store) sortRange(pk []byte, kc *keyCond) (bi, lo, hi int) {
-	h := hashKey(pk)
-	at := func(sk []byte, inf int, strict bool) int {
-		p := pos{hash: h, pk: pk, sk: sk, skInf: inf}
-		var i int
-		if strict {
-			_, i = st.upperBound(p)
-		} else {
-			_, i = st.lowerBound(p)
-		}
-		return i
-	}
-	bi = st.bucketOf(h)
-	if st.rangeTag == 0 {
-		return bi, at(nil, 0, false), at(nil, 0, true)
-	}
-	lo, hi = at(nil, -1, false), at(nil, 1, false)
-	arg := func(i int) []byte { return scalarBytes(kc.args[i]) }
-	switch kc.op {
-	case "=":
-		lo, hi = at(arg(0), 0, false), at(arg(0), 0, true)
-	case "<":
-		hi = at(arg(0), 0, false)
-	case "<=":
-		hi = at(arg(0), 0, true)
-	case ">":
-		lo = at(arg(0), 0, true)
-	case ">=":
-		lo = at(arg(0), 0, false)
-	case "BETWEEN":
-		lo, hi = at(arg(0), 0, false), at(arg(1), 0, true)
-	case "begins_with":
-		prefix := arg(0)
-		lo = at(prefix, 0, false)
-		if next := prefixSuccessor(prefix); next != nil {
-			hi = at(next, 0, false)
-		}
-	}
-	if hi < lo {
-		hi = lo
-	}
-	return bi, lo, hi
-}
-
-// prefixSuccessor is the smallest byte string greater than every string
-// with this prefix, or nil if there is none.
-func prefixSuccessor(p []byte) []byte {
-	q := append([]byte{}, p...)
-	for i := len(q) - 1; i >= 0; i-- {
-		if q[i] < 0xff {
-			q[i]++
-			return q[:i+1]
-		}
-	}
-	return nil
+	return out, nil
 }
 
 // filterUses reports whether a filter refers to the top-level attribute name.
@@ -589,7 +826,19 @@ func filterUses(n *condNode, name string) bool {
 		}
 	}
 	for _, a := range n.args {
-		if len(a.path) > 0 && a.path[0].name == name || len(a.size) > 0 && a.size[0].name == name {
+		if operandUses(a, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func operandUses(o *operand, name string) bool {
+	if o.kind == opPath && len(o.path) > 0 && !o.path[0].isIdx && o.path[0].name == name {
+		return true
+	}
+	for _, a := range o.args {
+		if operandUses(a, name) {
 			return true
 		}
 	}

@@ -150,13 +150,18 @@ func hashKey(pk []byte) uint64 {
 // encode builds the record of a validated item whose key attributes are
 // present and of the schema's types. The result is valid until the next call.
 func (s *store) encode(it Item) []byte {
-	b := s.scratch[:0]
+	b := append(s.scratch[:0], 0, 0, 0, 0) // room for the size
 	b = binary.AppendUvarint(b, uint64(len(it)))
-	b = binary.AppendUvarint(b, uint64(s.intern(s.hashName)))
-	b = appendValue(b, it[s.hashName])
+	size := 0
+	attr := func(name string) {
+		b = binary.AppendUvarint(b, uint64(s.intern(name)))
+		var vs int
+		b, vs = appendValueSize(b, it[name])
+		size += len(name) + vs
+	}
+	attr(s.hashName)
 	if s.rangeTag != 0 {
-		b = binary.AppendUvarint(b, uint64(s.intern(s.rangeName)))
-		b = appendValue(b, it[s.rangeName])
+		attr(s.rangeName)
 	}
 	var small [16]string
 	rest := small[:0]
@@ -167,16 +172,26 @@ func (s *store) encode(it Item) []byte {
 	}
 	slices.Sort(rest)
 	for _, k := range rest {
-		b = binary.AppendUvarint(b, uint64(s.intern(k)))
-		b = appendValue(b, it[k])
+		attr(k)
 	}
+	// The size goes just before the attributes, in as few bytes as it
+	// needs (items are at most 400 KB: three).
+	n := uvarintLen(uint64(size))
+	binary.PutUvarint(b[4-n:], uint64(size))
 	s.scratch = b
-	return b
+	return b[4-n:]
+}
+
+// recordReader returns a reader of a record's attributes, after its size.
+func recordReader(rec []byte) reader {
+	r := reader{b: rec}
+	r.uvarint()
+	return r
 }
 
 // recordKey reads the key values from a record.
 func (s *store) recordKey(rec []byte) (pk, sk []byte) {
-	r := reader{b: rec}
+	r := recordReader(rec)
 	r.uvarint()
 	r.uvarint()
 	r.byte()
@@ -191,17 +206,8 @@ func (s *store) recordKey(rec []byte) (pk, sk []byte) {
 
 // recordSize is the item size of a record as DynamoDB counts it.
 func (s *store) recordSize(rec []byte) int {
-	r := reader{b: rec}
-	n := r.uvarint()
-	size := 0
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		id := r.uvarint()
-		if id < uint64(len(s.nameIDs)) {
-			size += len(s.nameIDs[id])
-		}
-		size += r.skipValue()
-	}
-	return size
+	v, _ := binary.Uvarint(rec)
+	return int(v)
 }
 
 // pos is a place in the index order. skInf < 0 sorts before every sort key
@@ -376,6 +382,111 @@ func (s *store) maybeCompact() {
 	}
 	s.arena = na
 	s.dead = 0
+}
+
+// record wraps the bytes of a stored record.
+func (s *store) record(b []byte) Record { return Record{b: b, names: s.nameIDs} }
+
+// scan calls fn for the items of r in the index order.
+func (s *store) scan(r ScanRange, fn func(Record) bool) {
+	total := max(r.TotalSegments, 1)
+	var c cursor
+	switch {
+	case r.Start != nil:
+		c.bucket, c.i = s.upperBound(s.posOf(r.Start.Item.PK, r.Start.Item.SK))
+	case total > 1:
+		c.bucket, c.i = s.hashLowerBound(segmentStart(r.Segment, total))
+	}
+	for {
+		e, ok := s.next(&c)
+		if !ok || (total > 1 && segmentOf(e.hash, total) != r.Segment) {
+			return
+		}
+		if !fn(s.record(s.arena.get(e.ref))) {
+			return
+		}
+	}
+}
+
+// query calls fn for the items of q's partition whose sort key meets q.Sort,
+// in sort-key order or reversed.
+func (s *store) query(q QueryRange, fn func(Record) bool) {
+	bi, lo, hi := s.sortRange(q.PK, q.Sort)
+	b := s.buckets[bi]
+	if q.Start != nil {
+		sp := pos{hash: hashKey(q.PK), pk: q.PK, sk: q.Start.Item.SK}
+		if q.Forward {
+			lo = max(lo, sort.Search(len(b), func(i int) bool { return s.cmp(b[i], sp) > 0 }))
+		} else {
+			hi = min(hi, sort.Search(len(b), func(i int) bool { return s.cmp(b[i], sp) >= 0 }))
+		}
+	}
+	for n := 0; n < hi-lo; n++ {
+		i := lo + n
+		if !q.Forward {
+			i = hi - 1 - n
+		}
+		if !fn(s.record(s.arena.get(b[i].ref))) {
+			return
+		}
+	}
+}
+
+// sortRange is the range [lo, hi) of bucket bi holding the partition pk's
+// items whose sort key meets c.
+func (s *store) sortRange(pk []byte, c SortCond) (bi, lo, hi int) {
+	h := hashKey(pk)
+	at := func(sk []byte, inf int, strict bool) int {
+		p := pos{hash: h, pk: pk, sk: sk, skInf: inf}
+		var i int
+		if strict {
+			_, i = s.upperBound(p)
+		} else {
+			_, i = s.lowerBound(p)
+		}
+		return i
+	}
+	bi = s.bucketOf(h)
+	if s.rangeTag == 0 {
+		return bi, at(nil, 0, false), at(nil, 0, true)
+	}
+	lo, hi = at(nil, -1, false), at(nil, 1, false)
+	switch c.Op {
+	case "=":
+		lo, hi = at(c.Args[0], 0, false), at(c.Args[0], 0, true)
+	case "<":
+		hi = at(c.Args[0], 0, false)
+	case "<=":
+		hi = at(c.Args[0], 0, true)
+	case ">":
+		lo = at(c.Args[0], 0, true)
+	case ">=":
+		lo = at(c.Args[0], 0, false)
+	case "BETWEEN":
+		lo, hi = at(c.Args[0], 0, false), at(c.Args[1], 0, true)
+	case "begins_with":
+		lo = at(c.Args[0], 0, false)
+		if next := prefixSuccessor(c.Args[0]); next != nil {
+			hi = at(next, 0, false)
+		}
+	}
+	if hi < lo {
+		hi = lo
+	}
+	return bi, lo, hi
+}
+
+// prefixSuccessor is the smallest byte string greater than every string
+// with this prefix, or nil if there is none.
+func prefixSuccessor(p []byte) []byte {
+	q := append([]byte{}, p...)
+	for i := len(q) - 1; i >= 0; i-- {
+		if q[i] < 0xff {
+			q[i]++
+			return q[:i+1]
+		}
+	}
+	return nil
 }
 
 // cursor is a place in the index order: bucket and index within it.

@@ -181,7 +181,7 @@ func TestStoreHashOnly(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s not found", id)
 		}
-		it := st.decodeRecord(rec)
+		it := st.record(rec).Item()
 		if *it["v"].S != v || *it["w"].N != "1.5" || *it["Id"].S != id {
 			t.Fatalf("%s decoded as %v", id, it)
 		}
@@ -219,7 +219,7 @@ func TestStoreRangeOrder(t *testing.T) {
 		}
 	}
 	checkOrder(t, st)
-	bi, lo, hi := st.sortRange([]byte("b"), &keyCond{})
+	bi, lo, hi := st.sortRange([]byte("b"), SortCond{})
 	var got []string
 	for _, e := range st.buckets[bi][lo:hi] {
 		_, sk := st.recordKey(st.arena.get(e.ref))
@@ -241,9 +241,9 @@ func TestStoreRangeOrder(t *testing.T) {
 		{"=", []string{"3"}, ""},
 		{"BETWEEN", []string{"-1.5", "2"}, "-1.5 0 0.25 2"},
 	} {
-		kc := &keyCond{op: tc.op}
-		for _, a := range tc.args {
-			kc.args = append(kc.args, nv(a))
+		kc := SortCond{Op: tc.op}
+		for i, a := range tc.args {
+			kc.Args[i] = scalarBytes(nv(a))
 		}
 		bi, lo, hi := st.sortRange([]byte("b"), kc)
 		var got []string
@@ -272,7 +272,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		"z":  {NULL: &tr},
 		"ss": {SS: []string{"x", "y"}},
 		"ns": {NS: []string{"1", "1e2"}},
-		"bs": {BS: [][]byte{{1}, {}}},
+		"bs": {BS: []blob{{1}, {}}},
 		"l":  {L: []*AttributeValue{sv("a"), {L: []*AttributeValue{}}, {M: Item{}}}},
 		"m":  {M: Item{"a": nv("7"), "b": {M: Item{"c": sv("d")}}}},
 	}
@@ -283,16 +283,16 @@ func TestRecordRoundTrip(t *testing.T) {
 	if got, want := st.recordSize(rec), itemSize(it); got != want {
 		t.Errorf("record size %d, item size %d", got, want)
 	}
-	back := st.decodeRecord(rec)
+	back := st.record(rec).Item()
 	if got, want := string(appendItemJSON(nil, back)), `{"bs":{"BS":["AQ==",""]},"f":{"BOOL":false},"k":{"B":"AP8="},"l":{"L":[{"S":"a"},{"L":[]},{"M":{}}]},"m":{"M":{"a":{"N":"7"},"b":{"M":{"c":{"S":"d"}}}}},"n":{"N":"-0.01"},"ns":{"NS":["1","100"]},"s":{"S":"é\"\\\u0001"},"ss":{"SS":["x","y"]},"t":{"BOOL":true},"z":{"NULL":true}}`; got != want {
 		t.Errorf("round trip\n got %s\nwant %s", got, want)
 	}
 	// The direct rendering has the same attributes (key first, then by name).
-	direct := st.appendRecordJSON(nil, rec, false)
+	direct := st.record(rec).AppendJSON(nil)
 	if !bytes.HasPrefix(direct, []byte(`{"k":{"B":"AP8="},"bs":`)) {
 		t.Errorf("direct rendering %s", direct)
 	}
-	if key := st.appendRecordJSON(nil, rec, true); string(key) != `{"k":{"B":"AP8="}}` {
+	if key := st.record(rec).appendAttrsJSON(nil, func(n string) bool { return n == "k" }); string(key) != `{"k":{"B":"AP8="}}` {
 		t.Errorf("key rendering %s", key)
 	}
 }
