@@ -89,6 +89,9 @@ func (e *Env) Close() error {
 
 func (e *Env) onClose(f func() error) { e.closers = append(e.closers, f) }
 
+// OnClose has Close run f too, before what Open started is stopped.
+func (e *Env) OnClose(f func() error) { e.onClose(f) }
+
 // Option configures Open.
 type Option func(*options)
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -121,6 +122,7 @@ func command(ctx context.Context, name string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	applyMemoryLimit(s, getenv)
 	progress := NewProgress(stdout)
 	logOut := stderr
 	if progress.Terminal() {
@@ -193,4 +195,18 @@ func sdkLogs(e *env.Env, log *slog.Logger) {
 	e.AWS.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
 		log.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "aws-sdk", "class", string(c))
 	})
+}
+
+// applyMemoryLimit sets the Go runtime's soft memory limit to what
+// PIPELINE_MEMORY_LIMIT leaves after DuckDB's share, unless GOMEMLIMIT is
+// set (the runtime has read it already).
+func applyMemoryLimit(s Settings, getenv func(string) string) {
+	if getenv("GOMEMLIMIT") != "" || s.MemoryLimit <= 0 {
+		return
+	}
+	duck, err := parseBytes(s.ETLMemoryLimit)
+	if err != nil || duck >= s.MemoryLimit {
+		duck = s.MemoryLimit / 4
+	}
+	debug.SetMemoryLimit(s.MemoryLimit - duck)
 }

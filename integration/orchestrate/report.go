@@ -29,15 +29,18 @@ const (
 // Report is a run, as written to OUT_DIR/report.json: by e2e after every
 // step, and by each single-stage target for its stage.
 type Report struct {
-	RunID    string         `json:"run_id"`
-	Target   string         `json:"target"`
-	Dataset  string         `json:"dataset"`
-	Notes    []string       `json:"notes"`
-	Started  time.Time      `json:"started"`
-	Duration time.Duration  `json:"duration_ns"`
-	Seconds  float64        `json:"seconds"`
-	Stages   []StageResult  `json:"stages"`
-	Verify   *verify.Result `json:"verify,omitempty"`
+	RunID    string        `json:"run_id"`
+	Target   string        `json:"target"`
+	Dataset  string        `json:"dataset"`
+	Notes    []string      `json:"notes"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration_ns"`
+	Seconds  float64       `json:"seconds"`
+	// PeakRSSMiB is the process's peak resident memory over the run's
+	// stages (Linux only).
+	PeakRSSMiB float64        `json:"peak_rss_mib,omitempty"`
+	Stages     []StageResult  `json:"stages"`
+	Verify     *verify.Result `json:"verify,omitempty"`
 	// Outputs are the published training CSVs by output name; empty unless
 	// this run passed verify.
 	Outputs map[string]string `json:"outputs,omitempty"`
@@ -52,7 +55,10 @@ type Report struct {
 type StageResult struct {
 	pipeline.Report
 	Seconds float64 `json:"seconds"`
-	Error   string  `json:"error,omitempty"`
+	// PeakRSSMiB is the process's peak resident memory during the stage
+	// (Linux only).
+	PeakRSSMiB float64 `json:"peak_rss_mib,omitempty"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // units says what each stage counts, in and out.
@@ -74,7 +80,8 @@ func (r *Report) stage(name string) *StageResult {
 // setStage records a stage's result, replacing an earlier one of the same
 // stage, in pipeline order.
 func (r *Report) setStage(rep pipeline.Report, err error) {
-	res := StageResult{Report: rep, Seconds: seconds(rep.Duration)}
+	res := StageResult{Report: rep, Seconds: seconds(rep.Duration), PeakRSSMiB: mib(peakRSS())}
+	r.PeakRSSMiB = max(r.PeakRSSMiB, res.PeakRSSMiB)
 	if err != nil {
 		res.Error = err.Error()
 	}

@@ -108,7 +108,25 @@ func OpenEnv(ctx context.Context, s Settings, log *slog.Logger) (*env.Env, error
 		log = slog.New(slog.DiscardHandler)
 	}
 	opts := []env.Option{env.WithLogger(log), env.WithFaults(s.Faults), env.WithMySQLDSN(s.MySQLDSN), env.WithProfile(s.Profile)}
+	var s3Dir string
+	if s.s3OnDisk() && (s.Target == env.Embedded || s.Target == env.Auto) {
+		// Large runs keep S3's objects (the dataset, the stream's objects,
+		// the outputs) in files, not in the heap.
+		var err error
+		if s3Dir, err = os.MkdirTemp(s.OutDir, ".s3-"); err != nil {
+			return nil, fmt.Errorf("make the emulator's S3 folder: %w", err)
+		}
+		opts = append(opts, env.WithS3Dir(s3Dir))
+	}
 	e, err := env.Open(ctx, s.Target, opts...)
+	if s3Dir != "" {
+		if e == nil || err != nil {
+			os.RemoveAll(s3Dir)
+		} else {
+			e.Notes = append(e.Notes, "S3 objects in "+s3Dir+" until the run ends")
+			e.OnClose(func() error { return os.RemoveAll(s3Dir) })
+		}
+	}
 	if err != nil && s.Target == env.Endpoint {
 		err = fmt.Errorf("%w (PIPELINE_TARGET=endpoint from %s)", err, s.Source("PIPELINE_TARGET"))
 	}
@@ -338,7 +356,8 @@ func (r *Runner) Catalog(ctx context.Context) (pipeline.Report, error) {
 	if err := r.begin("catalog"); err != nil {
 		return pipeline.Report{Stage: "catalog"}, err
 	}
-	rep, err := catalog.Run(ctx, r.Env.AWS, catalog.Options{Names: r.Settings.Names, CatalogPath: r.Settings.catalogPath(), Logger: r.StageLog})
+	rep, err := catalog.Run(ctx, r.Env.AWS, catalog.Options{Names: r.Settings.Names, CatalogPath: r.Settings.catalogPath(),
+		SampleDynamoDB: !r.Settings.CrawlerScanAll, Logger: r.StageLog})
 	if err != nil {
 		return rep, err
 	}
@@ -457,6 +476,7 @@ func (r *Runner) E2E(ctx context.Context) (*Report, error) {
 	steps := r.steps()
 	for _, name := range StageNames[:len(StageNames)-1] {
 		fmt.Fprintf(r.Out, "== %s\n", name)
+		resetPeakRSS()
 		sr, err := steps[name](ctx)
 		sr.Stage = name
 		if name == "seed" {
@@ -506,6 +526,7 @@ func (r *Runner) Step(ctx context.Context, name string) (*Report, error) {
 		return nil, fmt.Errorf("no stage %q: the stages are %s", name, strings.Join(StageNames, ", "))
 	}
 	if name != "verify" {
+		resetPeakRSS()
 		sr, err = run(ctx)
 		sr.Stage = name
 	} else if err = r.begin("verify"); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -50,8 +51,23 @@ type Settings struct {
 	Mapping string
 	// MaxRejects is how many bad source rows are tolerated.
 	MaxRejects int
-	// ETLMemoryLimit caps DuckDB's memory in the etl stage.
+	// MemoryLimit is the memory budget of the whole process
+	// (PIPELINE_MEMORY_LIMIT): a quarter goes to DuckDB in the etl stage
+	// (unless ETLMemoryLimit says otherwise), the rest is the Go runtime's
+	// soft limit (GOMEMLIMIT), so the collector works harder as the
+	// in-process emulators and stages near it.
+	MemoryLimit int64
+	// ETLMemoryLimit caps DuckDB's memory in the etl stage, in DuckDB's
+	// notation; empty means a quarter of MemoryLimit.
 	ETLMemoryLimit string
+	// CrawlerScanAll is Glue's scanAll: the crawler reads every DynamoDB
+	// item (true, Glue's default) or infers from a sample (false).
+	CrawlerScanAll bool
+	// S3OnDisk keeps the embedded emulator's S3 objects as files in a
+	// temporary folder under OUT_DIR instead of in memory; "auto" (the
+	// default) does so for the 1m and 20m scales and for a MOVIELENS_DIR
+	// whose ratings are over 64 MiB.
+	S3OnDisk string
 	// UpAWSAddr and UpMySQLAddr are where `up` serves the embedded target
 	// (and `emulator` the standalone emulator).
 	UpAWSAddr, UpMySQLAddr string
@@ -100,7 +116,10 @@ var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_BUFFER_INTERVAL", "1s", "Firehose buffering interval (0s to 900s)"},
 	{"PIPELINE_MAPPING", "", "DMS table-mapping file (default: the workshop's)"},
 	{"PIPELINE_MAX_REJECTS", "0", "bad source rows tolerated before the load fails"},
-	{"PIPELINE_ETL_MEMORY_LIMIT", "4GB", "DuckDB's memory cap in the etl stage; beyond it DuckDB spills to disk"},
+	{"PIPELINE_MEMORY_LIMIT", "4GiB", "the process's memory budget: a quarter for DuckDB in etl, the rest the Go runtime's soft limit (GOMEMLIMIT)"},
+	{"PIPELINE_ETL_MEMORY_LIMIT", "", "DuckDB's memory cap in the etl stage (default: a quarter of PIPELINE_MEMORY_LIMIT); beyond it DuckDB spills to disk"},
+	{"PIPELINE_CRAWLER_SCAN_ALL", "true", "true: the crawler reads every DynamoDB item (Glue's default); false: it infers the schema from a 1 MB sample and counts by DescribeTable (Glue's scanAll=false)"},
+	{"PIPELINE_S3_ON_DISK", "auto", "keep the embedded emulator's S3 objects in files under OUT_DIR: auto (for 1m, 20m and large MOVIELENS_DIR), yes or no"},
 	{"PIPELINE_UP_AWS_ADDR", "127.0.0.1:4566", "where `up` serves the embedded AWS emulator"},
 	{"PIPELINE_UP_MYSQL_ADDR", "127.0.0.1:3307", "where `up` serves the embedded MySQL-compatible server"},
 	{"PIPELINE_LOG", "info", "info (stage starts and ends, warnings, the summary) or debug (everything the stages log)"},
@@ -209,6 +228,20 @@ func Load(getenv func(string) string) (Settings, error) {
 	}
 	s.UpAWSAddr, s.UpMySQLAddr = get("PIPELINE_UP_AWS_ADDR"), get("PIPELINE_UP_MYSQL_ADDR")
 	s.ETLMemoryLimit = get("PIPELINE_ETL_MEMORY_LIMIT")
+	if s.MemoryLimit, err = parseBytes(get("PIPELINE_MEMORY_LIMIT")); err != nil || s.MemoryLimit < 256<<20 {
+		errs = append(errs, fmt.Errorf("PIPELINE_MEMORY_LIMIT=%q: want a size of at least 256MiB, such as 4GiB or 6000MB", get("PIPELINE_MEMORY_LIMIT")))
+	}
+	if s.ETLMemoryLimit == "" && s.MemoryLimit > 0 {
+		s.ETLMemoryLimit = fmt.Sprintf("%dMiB", s.MemoryLimit/4>>20)
+	}
+	if s.CrawlerScanAll, err = strconv.ParseBool(get("PIPELINE_CRAWLER_SCAN_ALL")); err != nil {
+		errs = append(errs, fmt.Errorf("PIPELINE_CRAWLER_SCAN_ALL=%q: want true or false", get("PIPELINE_CRAWLER_SCAN_ALL")))
+	}
+	switch s.S3OnDisk = get("PIPELINE_S3_ON_DISK"); s.S3OnDisk {
+	case "auto", "yes", "no":
+	default:
+		errs = append(errs, fmt.Errorf("PIPELINE_S3_ON_DISK=%q: want auto, yes or no", s.S3OnDisk))
+	}
 	switch v := get("PIPELINE_LOG"); v {
 	case "info":
 		s.LogLevel = slog.LevelInfo
@@ -246,6 +279,42 @@ func LoadChecked(ctx context.Context, getenv func(string) string) (Settings, err
 		}
 	}
 	return s, err
+}
+
+// parseBytes reads a size such as 4GiB, 6000MB, 512MiB or 1073741824.
+func parseBytes(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 {
+		return 0, fmt.Errorf("not a size: %q", v)
+	}
+	return int64(f * float64(mult)), nil
+}
+
+// s3OnDisk says whether the embedded S3 keeps its objects in files.
+func (s Settings) s3OnDisk() bool {
+	switch s.S3OnDisk {
+	case "yes":
+		return true
+	case "no":
+		return false
+	}
+	if s.MovieLensDir != "" {
+		st, err := os.Stat(filepath.Join(s.MovieLensDir, "ratings.csv"))
+		return err == nil && st.Size() > 64<<20
+	}
+	return s.Scale == "1m" || s.Scale == "20m"
 }
 
 // checkWritable makes dir if needed and writes a file in it, so that a

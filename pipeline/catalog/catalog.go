@@ -31,6 +31,11 @@ type Options struct {
 	// Parallelism is the number of scan segments per DynamoDB table and of S3
 	// objects read at once; zero means DefaultParallelism.
 	Parallelism int
+	// SampleDynamoDB, like Glue's crawler with scanAll=false, infers a
+	// DynamoDB table's schema from its first page of items (up to 1 MB)
+	// instead of every item, and takes the record count from DescribeTable's
+	// ItemCount. The default (false) scans all, as Glue's crawler does.
+	SampleDynamoDB bool
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
 	// Now is the clock for CrawledAt; nil means time.Now.
@@ -106,7 +111,7 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 		rep.Tables[c.table.Name] = pipeline.TableCounts{Read: c.table.RecordCount, Rejected: c.rejected}
 	}
 	for _, name := range opts.DynamoDBTables {
-		t, err := crawlDynamoDB(ctx, clients.DynamoDB, name, opts.Parallelism)
+		t, err := crawlDynamoDB(ctx, clients.DynamoDB, name, opts.Parallelism, opts.SampleDynamoDB)
 		if err != nil {
 			return rep, fmt.Errorf("%w", err)
 		}

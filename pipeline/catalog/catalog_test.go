@@ -317,3 +317,44 @@ func TestScanEmulator(t *testing.T) {
 		})
 	}
 }
+
+// TestSampleDynamoDB: with SampleDynamoDB the crawler infers from one page
+// of items and counts by DescribeTable's ItemCount, as Glue's crawler with
+// scanAll=false does; the catalog says the same as a full crawl.
+func TestSampleDynamoDB(t *testing.T) {
+	t.Parallel()
+	srv := emulation.NewTestServer(t)
+	clients := pipeline.NewClients(srv.Config())
+	var items []map[string]types.AttributeValue
+	for i := range 1000 {
+		items = append(items, map[string]types.AttributeValue{"Id": s(fmt.Sprintf("%04d", i)), "pad": s(strings.Repeat("x", 2048))})
+	}
+	putItems(t, clients.DynamoDB, "ratings_t", "Id", items)
+	if _, err := clients.S3.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(pipeline.DefaultBucket)}); err != nil {
+		t.Fatal(err)
+	}
+	putItems(t, clients.DynamoDB, "movies_t", "movieId", []map[string]types.AttributeValue{{"movieId": s("1")}})
+	putItems(t, clients.DynamoDB, "links_t", "movieId", []map[string]types.AttributeValue{{"movieId": s("1")}})
+	path := filepath.Join(t.TempDir(), "catalog.duckdb")
+	for _, sample := range []bool{false, true} {
+		rep, err := catalog.Run(t.Context(), srv.Config(), catalog.Options{CatalogPath: path, SampleDynamoDB: sample})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.Tables["ratings_t"].Read; got != 1000 {
+			t.Errorf("sample=%v: ratings_t counted %d records, want 1000", sample, got)
+		}
+	}
+	store, err := datacatalog.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	tab, err := store.Table(t.Context(), pipeline.DefaultCatalogDatabase, "ratings_t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cols(tab.Columns) != "id:string,pad:string" || tab.RecordCount != 1000 {
+		t.Errorf("sampled table: columns %s, %d records", cols(tab.Columns), tab.RecordCount)
+	}
+}

@@ -14,7 +14,7 @@ import (
 
 // DefaultKeepRows is how many rows a RowSet keeps to name the rows that
 // differ; beyond it, only counts and checksums are compared.
-const DefaultKeepRows = 2_000_000
+const DefaultKeepRows = 250_000
 
 // RowSet is a multiset of rows: a count and two order-independent checksums,
 // plus the rows themselves while there are at most keepRows of them.
