@@ -2,7 +2,11 @@ package orchestrate
 
 import (
 	"bufio"
+	"errors"
+	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 )
@@ -34,3 +38,34 @@ func peakRSS() int64 {
 }
 
 func mib(b int64) float64 { return float64(b*100>>20) / 100 }
+
+// profileStage starts the stage's CPU profile in dir (nothing when dir is
+// empty) and returns what stops it and writes the heap profile.
+func profileStage(dir, stage string, log *slog.Logger) func() {
+	if dir == "" {
+		return func() {}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		log.Warn("profile", "stage", stage, "err", err)
+		return func() {}
+	}
+	cpu, err := os.Create(filepath.Join(dir, stage+".cpu.pprof"))
+	if err == nil {
+		err = pprof.StartCPUProfile(cpu)
+	}
+	if err != nil {
+		log.Warn("profile", "stage", stage, "err", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		cpu.Close()
+		heap, err := os.Create(filepath.Join(dir, stage+".heap.pprof"))
+		if err == nil {
+			err = errors.Join(pprof.Lookup("heap").WriteTo(heap, 0), heap.Close())
+		}
+		if err != nil {
+			log.Warn("profile", "stage", stage, "err", err)
+		}
+	}
+}

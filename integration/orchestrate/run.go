@@ -477,7 +477,9 @@ func (r *Runner) E2E(ctx context.Context) (*Report, error) {
 	for _, name := range StageNames[:len(StageNames)-1] {
 		fmt.Fprintf(r.Out, "== %s\n", name)
 		resetPeakRSS()
+		stop := profileStage(r.Settings.ProfileDir, name, r.Log)
 		sr, err := steps[name](ctx)
+		stop()
 		sr.Stage = name
 		if name == "seed" {
 			rep.RunID = r.run.RunID
@@ -527,7 +529,9 @@ func (r *Runner) Step(ctx context.Context, name string) (*Report, error) {
 	}
 	if name != "verify" {
 		resetPeakRSS()
+		stop := profileStage(r.Settings.ProfileDir, name, r.Log)
 		sr, err = run(ctx)
+		stop()
 		sr.Stage = name
 	} else if err = r.begin("verify"); err != nil {
 		err = fmt.Errorf("verify: %w", err)

@@ -60,6 +60,9 @@ type Settings struct {
 	// ETLMemoryLimit caps DuckDB's memory in the etl stage, in DuckDB's
 	// notation; empty means a quarter of MemoryLimit.
 	ETLMemoryLimit string
+	// ProfileDir, when set, receives each stage's CPU profile
+	// (<stage>.cpu.pprof) and heap profile at its end (<stage>.heap.pprof).
+	ProfileDir string
 	// CrawlerScanAll is Glue's scanAll: the crawler reads every DynamoDB
 	// item (true, Glue's default) or infers from a sample (false).
 	CrawlerScanAll bool
@@ -118,6 +121,7 @@ var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_MAX_REJECTS", "0", "bad source rows tolerated before the load fails"},
 	{"PIPELINE_MEMORY_LIMIT", "4GiB", "the process's memory budget: a quarter for DuckDB in etl, the rest the Go runtime's soft limit (GOMEMLIMIT)"},
 	{"PIPELINE_ETL_MEMORY_LIMIT", "", "DuckDB's memory cap in the etl stage (default: a quarter of PIPELINE_MEMORY_LIMIT); beyond it DuckDB spills to disk"},
+	{"PIPELINE_PROFILE_DIR", "", "a folder for each stage's CPU and heap profiles (go tool pprof), to see where time and memory go"},
 	{"PIPELINE_CRAWLER_SCAN_ALL", "true", "true: the crawler reads every DynamoDB item (Glue's default); false: it infers the schema from a 1 MB sample and counts by DescribeTable (Glue's scanAll=false)"},
 	{"PIPELINE_S3_ON_DISK", "auto", "keep the embedded emulator's S3 objects in files under OUT_DIR: auto (for 1m, 20m and large MOVIELENS_DIR), yes or no"},
 	{"PIPELINE_UP_AWS_ADDR", "127.0.0.1:4566", "where `up` serves the embedded AWS emulator"},
@@ -234,6 +238,7 @@ func Load(getenv func(string) string) (Settings, error) {
 	if s.ETLMemoryLimit == "" && s.MemoryLimit > 0 {
 		s.ETLMemoryLimit = fmt.Sprintf("%dMiB", s.MemoryLimit/4>>20)
 	}
+	s.ProfileDir = get("PIPELINE_PROFILE_DIR")
 	if s.CrawlerScanAll, err = strconv.ParseBool(get("PIPELINE_CRAWLER_SCAN_ALL")); err != nil {
 		errs = append(errs, fmt.Errorf("PIPELINE_CRAWLER_SCAN_ALL=%q: want true or false", get("PIPELINE_CRAWLER_SCAN_ALL")))
 	}
