@@ -107,14 +107,6 @@ type memShard struct {
 	recs       recordLog
 }
 
-type record struct {
-	pos     uint64
-	seq     string
-	key     string
-	data    []byte
-	arrival time.Time
-}
-
 func (s *MemStore) streamNotFound(name string) error {
 	return awsproto.NotFound("Stream %s under account %s not found.", name, s.cfg.Account)
 }
@@ -564,7 +556,7 @@ func (s *MemStore) Put(_ context.Context, name string, recs []PutEntry, out []Pu
 		sh.recs.trim(now, st.retention)
 		st.counter++
 		seq := formatSeq(sh.info.CreateSecs, sh.info.Index, st.counter, max(nowSecs, sh.info.CreateSecs))
-		sh.recs.append(record{pos: st.counter, seq: seq, key: e.PartitionKey, data: e.Data, arrival: now})
+		sh.recs.append(st.counter, now, e.PartitionKey, e.Data)
 		out[i] = PutResult{ShardID: sh.info.ID, SequenceNumber: seq}
 		stored++
 	}
@@ -605,7 +597,7 @@ func (s *MemStore) Seek(_ context.Context, name string, shard int, at Seek) (uin
 	case SeekAtTime:
 		recs := &st.shards[shard].recs
 		if i := recs.searchTime(at.Time); i < recs.len() {
-			return st.gen, recs.at(i).pos, nil
+			return st.gen, recs.pos(i), nil
 		}
 	}
 	return st.gen, st.counter + 1, nil
@@ -626,17 +618,20 @@ func (s *MemStore) Read(_ context.Context, name string, gen uint64, shard int, p
 	out := &ReadResult{Next: pos, Records: make([]Record, 0, min(limit, recs.len()-i))}
 	size := 0
 	for ; i < recs.len() && len(out.Records) < limit; i++ {
-		r := recs.at(i)
-		if size > 0 && size+len(r.data)+len(r.key) > maxBytes {
+		key, data := recs.get(i)
+		if size > 0 && size+len(data)+len(key) > maxBytes {
 			break
 		}
-		size += len(r.data) + len(r.key)
-		out.Records = append(out.Records, Record{ShardID: sh.info.ID, SequenceNumber: r.seq, PartitionKey: r.key,
-			Data: r.data, ArrivalTime: r.arrival, Position: r.pos})
-		out.Next = r.pos + 1
+		size += len(data) + len(key)
+		pos, arrival := recs.pos(i), recs.arrival(i)
+		// The sequence number is derived, as Put made it, not stored.
+		seq := formatSeq(sh.info.CreateSecs, sh.info.Index, pos, max(arrival.Unix(), sh.info.CreateSecs))
+		out.Records = append(out.Records, Record{ShardID: sh.info.ID, SequenceNumber: seq, PartitionKey: key,
+			Data: data, ArrivalTime: arrival, Position: pos})
+		out.Next = pos + 1
 	}
 	if i < recs.len() {
-		out.MillisBehind = max(0, now.Sub(recs.at(i).arrival).Milliseconds())
+		out.MillisBehind = max(0, now.Sub(recs.arrival(i)).Milliseconds())
 	} else if !sh.info.Closed.IsZero() {
 		out.End = true
 		for _, c := range st.shards {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -11,13 +12,24 @@ import (
 func TestRecordLog(t *testing.T) {
 	var l recordLog
 	start := time.Unix(1_700_000_000, 0)
+	data := func(i int) []byte { return []byte(fmt.Sprintf(`{"userid":"%d","movieid":"%d"}`, i%97, i)) }
 	for i := range 3000 {
-		l.append(record{pos: uint64(10 + 2*i), arrival: start.Add(time.Duration(i) * time.Second)})
+		l.append(uint64(10+2*i), start.Add(time.Duration(i)*time.Second), fmt.Sprint(i%97), data(i))
 	}
-	if l.len() != 3000 || l.at(2999).pos != 10+2*2999 {
-		t.Fatalf("len %d, last %d", l.len(), l.at(2999).pos)
+	if l.len() != 3000 || l.pos(2999) != 10+2*2999 {
+		t.Fatalf("len %d, last %d", l.len(), l.pos(2999))
 	}
-	if i := l.search(11); i != 1 || l.at(i).pos != 12 {
+	// Records of sealed (compressed) chunks and of the open one read back.
+	for _, i := range []int{0, 1023, 1024, 2047, 2048, 2999, 5} {
+		key, d := l.get(i)
+		if key != fmt.Sprint(i%97) || string(d) != string(data(i)) || !l.arrival(i).Equal(start.Add(time.Duration(i)*time.Second)) {
+			t.Errorf("record %d: key %q data %q arrival %v", i, key, d, l.arrival(i))
+		}
+	}
+	if l.chunks[0].packed == nil || l.chunks[0].arena != nil || l.chunks[2].packed != nil {
+		t.Error("full chunks are not sealed, or the open one is")
+	}
+	if i := l.search(11); i != 1 || l.pos(i) != 12 {
 		t.Errorf("search(11) = %d", i)
 	}
 	if i := l.searchTime(start.Add(1500 * time.Second)); i != 1500 {
@@ -25,23 +37,47 @@ func TestRecordLog(t *testing.T) {
 	}
 	// Keep the records of the last 1000 seconds: 1001 of them.
 	l.trim(start.Add(2999*time.Second), 1000*time.Second)
-	if l.len() != 1001 || l.at(0).pos != 10+2*1999 || len(l.chunks) != 2 {
-		t.Fatalf("after trim: len %d, first %d, %d chunks", l.len(), l.at(0).pos, len(l.chunks))
+	if l.len() != 1001 || l.pos(0) != 10+2*1999 || len(l.chunks) != 2 {
+		t.Fatalf("after trim: len %d, first %d, %d chunks", l.len(), l.pos(0), len(l.chunks))
+	}
+	if key, d := l.get(0); key != fmt.Sprint(1999%97) || string(d) != string(data(1999)) {
+		t.Errorf("first record after trim: %q %q", key, d)
 	}
 	if i := l.search(0); i != 0 {
 		t.Errorf("search below the first = %d", i)
 	}
-	l.append(record{pos: 99999, arrival: start.Add(3000 * time.Second)})
-	if l.at(l.len()-1).pos != 99999 {
+	l.append(99999, start.Add(3000*time.Second), "k", nil)
+	if l.pos(l.len()-1) != 99999 {
 		t.Error("append after trim")
 	}
 	l.trim(start.Add(time.Hour*24), time.Second)
 	if l.len() != 0 || len(l.chunks) != 0 {
 		t.Errorf("after everything expired: len %d, %d chunks", l.len(), len(l.chunks))
 	}
-	l.append(record{pos: 1})
-	if l.len() != 1 || l.at(0).pos != 1 {
+	l.append(1, start, "k", []byte("x"))
+	if l.len() != 1 || l.pos(0) != 1 {
 		t.Error("append to an emptied log")
+	}
+}
+
+// BenchmarkRecordLogBytes reports the memory a stored record of the
+// pipeline's kind costs (a 110-byte JSON rating and its partition key).
+func BenchmarkRecordLogBytes(b *testing.B) {
+	const n = 200_000
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var l recordLog
+		t0 := time.Unix(1_800_000_000, 0)
+		for i := range n {
+			d := fmt.Sprintf(`{"userid":"%d","movieid":"%d","ratingid":"%d.5","timestamp":"%d","eventid":"3f2a9c1d8e7b6a50-%d"}`+"\n", i%7000, i%9000, i%5, 1500000000+i, i)
+			l.append(uint64(i), t0, fmt.Sprint(i%7000), []byte(d))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "bytes/record")
+		runtime.KeepAlive(&l)
 	}
 }
 
