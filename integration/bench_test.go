@@ -1,38 +1,78 @@
 package integration_test
 
 import (
-	"io"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mldatalake/mldatalake/integration/orchestrate"
 )
 
-// BenchmarkE2EWorkshop runs the whole pipeline at workshop scale (100,000
-// ratings) on the embedded target, as `go tool mage e2e` does by default,
-// and reports each stage's seconds. The dataset is generated once, before
-// the timer.
-func BenchmarkE2EWorkshop(b *testing.B) {
-	s := settings(b, map[string]string{"PIPELINE_TARGET": "embedded", "FIXTURE_SCALE": "workshop", "PIPELINE_BUFFER_INTERVAL": "1s"})
-	warm := orchestrate.NewRunner(s, nil, nil, io.Discard)
-	if _, err := warm.PrepareDataset(b.Context()); err != nil {
+// BenchmarkE2E runs `lake e2e` as a process of its own, as `go tool mage
+// e2e` does, at each scale (workshop, 1m, 20m) with the embedded MySQL
+// source and, when MYSQL_DSN is set, with that server (MariaDB in CI) as the
+// source. It reports the whole run's wall seconds and the process's peak
+// resident memory (its rusage), and each stage's seconds and peak RSS (from
+// report.json). Generated datasets are kept between runs in the user's
+// cache folder, so only the first run of a scale generates.
+//
+//	go test ./integration/ -run '^$' -bench 'BenchmarkE2E/1m' -benchtime 1x
+func BenchmarkE2E(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "lake")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/lake").CombinedOutput(); err != nil {
+		b.Fatalf("build lake: %v\n%s", err, out)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	datasets := filepath.Join(cache, "mldatalake", "datasets")
+	if err := os.MkdirAll(datasets, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	stageSeconds := map[string]float64{}
-	for b.Loop() {
-		e, err := orchestrate.OpenEnv(b.Context(), s, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rep, err := orchestrate.NewRunner(s, e, nil, io.Discard).E2E(b.Context())
-		e.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, st := range rep.Stages {
-			stageSeconds[st.Stage] += st.Duration.Seconds()
-		}
+	sources := []struct{ name, dsn string }{{"embedded-mysql", ""}}
+	if dsn := os.Getenv("MYSQL_DSN"); dsn != "" {
+		sources = append(sources, struct{ name, dsn string }{"mariadb", dsn})
 	}
-	for stage, sec := range stageSeconds {
-		b.ReportMetric(sec/float64(b.N), stage+"-s/op")
+	for _, scale := range []string{"workshop", "1m", "20m"} {
+		for _, src := range sources {
+			b.Run(scale+"/"+src.name, func(b *testing.B) {
+				for b.Loop() {
+					out := b.TempDir()
+					if err := os.Symlink(datasets, filepath.Join(out, "cache")); err != nil {
+						b.Fatal(err)
+					}
+					cmd := exec.Command(bin, "e2e")
+					cmd.Env = append(os.Environ(), "OUT_DIR="+out, "FIXTURE_SCALE="+scale, "MYSQL_DSN="+src.dsn, "PIPELINE_TARGET=embedded")
+					start := time.Now()
+					log, err := cmd.CombinedOutput()
+					wall := time.Since(start)
+					if err != nil {
+						b.Fatalf("lake e2e at %s: %v\n%s", scale, err, log)
+					}
+					var rep orchestrate.Report
+					raw, err := os.ReadFile(filepath.Join(out, "report.json"))
+					if err == nil {
+						err = json.Unmarshal(raw, &rep)
+					}
+					if err != nil || !rep.Succeeded {
+						b.Fatalf("report: %v (succeeded %v)\n%s", err, rep.Succeeded, log)
+					}
+					ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+					b.ReportMetric(wall.Seconds(), "wall-s")
+					b.ReportMetric(float64(ru.Maxrss)/1024, "peak-rss-MiB")
+					b.ReportMetric(float64(ru.Utime.Sec+ru.Stime.Sec), "cpu-s")
+					for _, st := range rep.Stages {
+						b.ReportMetric(st.Seconds, st.Stage+"-s")
+						b.ReportMetric(st.PeakRSSMiB, st.Stage+"-rss-MiB")
+					}
+					b.Logf("%s/%s: %.1f s wall, %d MiB peak RSS", scale, src.name, wall.Seconds(), ru.Maxrss/1024)
+				}
+			})
+		}
 	}
 }
