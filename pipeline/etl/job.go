@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"embed"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -20,17 +19,6 @@ import (
 
 	"github.com/mldatalake/mldatalake/pipeline"
 )
-
-//go:embed sql/*.sql
-var sqlFiles embed.FS
-
-func script(name string) string {
-	b, err := sqlFiles.ReadFile("sql/" + name)
-	if err != nil {
-		panic(err) // embedded at build time: a missing file is a programming error
-	}
-	return string(b)
-}
 
 // Labels of the job's inputs in the SQL, and the staging table of each
 // DynamoDB input.
@@ -70,6 +58,9 @@ type job struct {
 	conn *sql.Conn
 	dir  string
 	log  *slog.Logger
+	// scripts are the transform; the built-in one unless Run was given
+	// another.
+	scripts []Script
 }
 
 // newJob opens the job's database; DuckDB spills to dir/duckdb.tmp when it
@@ -83,25 +74,25 @@ func newJob(ctx context.Context, dir, memoryLimit string, log *slog.Logger) (*jo
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open DuckDB connection: %w", err), db.Close())
 	}
-	j := &job{db: db, conn: conn, dir: dir, log: log}
+	j := &job{db: db, conn: conn, dir: dir, log: log, scripts: BuiltinScripts()}
 	if _, err := conn.ExecContext(ctx, "SET temp_directory = "+quoteLiteral(filepath.Join(dir, "duckdb.tmp"))); err != nil {
 		return nil, errors.Join(fmt.Errorf("set DuckDB temp_directory: %w", err), j.close())
 	}
 	if _, err := conn.ExecContext(ctx, "SET memory_limit = "+quoteLiteral(memoryLimit)); err != nil {
 		return nil, errors.Join(fmt.Errorf("set DuckDB memory_limit %q: %w", memoryLimit, err), j.close())
 	}
-	if err := j.exec(ctx, "setup.sql"); err != nil {
-		return nil, errors.Join(err, j.close())
+	if _, err := conn.ExecContext(ctx, jobScript("prelude.sql")); err != nil {
+		return nil, errors.Join(fmt.Errorf("run the job's prelude: %w", err), j.close())
 	}
 	return j, nil
 }
 
 func (j *job) close() error { return errors.Join(j.conn.Close(), j.db.Close()) }
 
-// exec runs one embedded script.
-func (j *job) exec(ctx context.Context, name string) error {
-	if _, err := j.conn.ExecContext(ctx, script(name)); err != nil {
-		return fmt.Errorf("run %s: %w", name, err)
+// exec runs one script of the transform.
+func (j *job) exec(ctx context.Context, s Script) error {
+	if _, err := j.conn.ExecContext(ctx, s.SQL); err != nil {
+		return fmt.Errorf("run %s: %w", s.Name, err)
 	}
 	return nil
 }
@@ -328,23 +319,11 @@ type counts struct {
 	duplicates int64
 }
 
-// transform runs the workshop's transforms and writes each output to
-// dir/<output>.csv and the rejects to dir/_rejects.csv (when there are any).
+// transform runs the transform's scripts, which write each output to
+// dir/<output>.csv, then counts what they read, wrote and dropped, and
+// writes the rejects to dir/_rejects.csv (when there are any).
 func (j *job) transform(ctx context.Context, dir string) (counts, error) {
 	c := counts{read: map[string]int64{}, rejected: map[string]int64{}, written: map[string]int64{}}
-	for _, o := range outputs {
-		if err := j.setVar(ctx, o.name+"_csv", filepath.Join(dir, o.name+".csv")); err != nil {
-			return c, err
-		}
-		if err := j.exec(ctx, o.name+".sql"); err != nil {
-			return c, err
-		}
-		n, err := j.count(ctx, "out_"+o.name)
-		if err != nil {
-			return c, err
-		}
-		c.written[o.name] = n
-	}
 	for _, label := range []string{labelRatings, labelMovies, labelLinks, labelStream} {
 		n, err := j.count(ctx, stagingTable(label))
 		if err != nil {
@@ -352,15 +331,26 @@ func (j *job) transform(ctx context.Context, dir string) (counts, error) {
 		}
 		c.read[label] = n
 	}
-	all, err := j.count(ctx, "stream_all")
-	if err != nil {
-		return c, err
+	if err := j.conn.QueryRowContext(ctx, jobScript("duplicates.sql")).Scan(&c.duplicates); err != nil {
+		return c, fmt.Errorf("count duplicate stream records: %w", err)
 	}
-	kept, err := j.count(ctx, "stream_rows")
-	if err != nil {
-		return c, err
+	for _, o := range outputs {
+		if err := j.setVar(ctx, o.name+"_csv", filepath.Join(dir, o.name+".csv")); err != nil {
+			return c, err
+		}
 	}
-	c.duplicates = all - kept
+	for _, s := range j.scripts {
+		if err := j.exec(ctx, s); err != nil {
+			return c, err
+		}
+	}
+	for _, o := range outputs {
+		n, err := j.countCSV(ctx, o.name, filepath.Join(dir, o.name+".csv"))
+		if err != nil {
+			return c, err
+		}
+		c.written[o.name] = n
+	}
 	total, err := j.countRejects(ctx, c.rejected)
 	if err != nil {
 		return c, err
@@ -369,11 +359,25 @@ func (j *job) transform(ctx context.Context, dir string) (counts, error) {
 		if err := j.setVar(ctx, "rejects_csv", filepath.Join(dir, rejectsFile)); err != nil {
 			return c, err
 		}
-		if err := j.exec(ctx, "rejects.sql"); err != nil {
-			return c, err
+		if _, err := j.conn.ExecContext(ctx, jobScript("rejects.sql")); err != nil {
+			return c, fmt.Errorf("write the rejects: %w", err)
 		}
 	}
 	return c, nil
+}
+
+// countCSV counts the data rows of the CSV an output's script wrote; none
+// written is an error that says where it should be.
+func (j *job) countCSV(ctx context.Context, output, path string) (int64, error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, fmt.Errorf("the transform wrote no %s: its SQL must COPY it TO getvariable('%s_csv') (FORMAT csv, HEADER true): %w", output, output, err)
+	}
+	var n int64
+	q := "SELECT count(*) FROM read_csv(" + quoteLiteral(path) + ", header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+	if err := j.conn.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the rows of %s: %w", output, err)
+	}
+	return n, nil
 }
 
 const rejectsFile = "_rejects.csv"

@@ -78,8 +78,22 @@ func newTestJob(tb testing.TB) *job {
 // from local files, the SQL transforms, the CSV files) on in.
 func runInput(tb testing.TB, in input) result {
 	tb.Helper()
+	res, err := runScripts(tb, in, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
+}
+
+// runScripts is runInput with a transform of its own (nil: the built-in),
+// returning the transform's error.
+func runScripts(tb testing.TB, in input, scripts []Script) (result, error) {
+	tb.Helper()
 	ctx := tb.Context()
 	j := newTestJob(tb)
+	if scripts != nil {
+		j.scripts = scripts
+	}
 	for _, src := range []struct {
 		label, table string
 		items        []map[string]types.AttributeValue
@@ -138,7 +152,7 @@ func runInput(tb testing.TB, in input) result {
 	}
 	c, err := j.transform(ctx, out)
 	if err != nil {
-		tb.Fatal(err)
+		return result{}, err
 	}
 	res := result{files: map[string]string{}, counts: c}
 	for _, name := range append(slices.Clone(Outputs), "_rejects") {
@@ -151,7 +165,7 @@ func runInput(tb testing.TB, in input) result {
 		}
 		res.files[name] = string(b)
 	}
-	return res
+	return res, nil
 }
 
 func TestSparkInt(t *testing.T) {
@@ -166,7 +180,7 @@ func TestSparkInt(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := conn.ExecContext(t.Context(), script("setup.sql")); err != nil {
+	if _, err := conn.ExecContext(t.Context(), script(t, "00_setup.sql")); err != nil {
 		t.Fatal(err)
 	}
 	// Spark's CAST(s AS INTEGER) in non-ANSI mode; nil is NULL.
