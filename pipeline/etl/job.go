@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +16,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/mldatalake/mldatalake/pipeline"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
 
 // Labels of the job's inputs in the SQL, and the staging table of each
@@ -178,7 +177,7 @@ func (j *job) appendItems(ctx context.Context, label string, cols []string, page
 					if !ok || row[i] != nil {
 						continue
 					}
-					if s, ok := attrText(av); ok {
+					if s, ok := datacatalog.ItemText(av); ok {
 						row[i] = s
 					}
 				}
@@ -190,69 +189,6 @@ func (j *job) appendItems(ctx context.Context, label string, cols []string, page
 		}
 	})
 	return n, err
-}
-
-// attrText is the text of a DynamoDB attribute value as a Glue DynamicFrame
-// gives it for a string column: S and N as they are, BOOL as true/false,
-// B as base64, sets, lists and maps as JSON. NULL has no text.
-func attrText(av types.AttributeValue) (string, bool) {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return v.Value, true
-	case *types.AttributeValueMemberN:
-		return v.Value, true
-	case *types.AttributeValueMemberBOOL:
-		return strconv.FormatBool(v.Value), true
-	case *types.AttributeValueMemberB:
-		return base64.StdEncoding.EncodeToString(v.Value), true
-	case *types.AttributeValueMemberNULL, nil:
-		return "", false
-	default:
-		b, err := json.Marshal(attrJSON(av))
-		if err != nil {
-			return "", false
-		}
-		return string(b), true
-	}
-}
-
-// attrJSON turns a DynamoDB value into a value encoding/json writes as the
-// plain JSON of it, numbers keeping their text.
-func attrJSON(av types.AttributeValue) any {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return v.Value
-	case *types.AttributeValueMemberN:
-		return json.Number(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return v.Value
-	case *types.AttributeValueMemberB:
-		return v.Value // []byte: base64
-	case *types.AttributeValueMemberSS:
-		return v.Value
-	case *types.AttributeValueMemberNS:
-		ns := make([]json.Number, len(v.Value))
-		for i, n := range v.Value {
-			ns[i] = json.Number(n)
-		}
-		return ns
-	case *types.AttributeValueMemberBS:
-		return v.Value
-	case *types.AttributeValueMemberL:
-		l := make([]any, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = attrJSON(e)
-		}
-		return l
-	case *types.AttributeValueMemberM:
-		m := make(map[string]any, len(v.Value))
-		for k, e := range v.Value {
-			m[k] = attrJSON(e)
-		}
-		return m
-	default:
-		return nil
-	}
 }
 
 // stagedFile is a stream object downloaded (and gunzipped) to Path.

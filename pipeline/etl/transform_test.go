@@ -490,39 +490,6 @@ func TestGoldenTiny(t *testing.T) {
 	Golden(t, "rejects.csv", []byte(res.files["_rejects"]))
 }
 
-func TestAttrText(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name   string
-		av     types.AttributeValue
-		want   string
-		wantOK bool
-	}{
-		{"S keeps leading zeros", &types.AttributeValueMemberS{Value: "0114709"}, "0114709", true},
-		{"S empty", &types.AttributeValueMemberS{Value: ""}, "", true},
-		{"N keeps its text", &types.AttributeValueMemberN{Value: "3.0"}, "3.0", true},
-		{"BOOL", &types.AttributeValueMemberBOOL{Value: true}, "true", true},
-		{"NULL", &types.AttributeValueMemberNULL{Value: true}, "", false},
-		{"B", &types.AttributeValueMemberB{Value: []byte("hi")}, "aGk=", true},
-		{"SS", &types.AttributeValueMemberSS{Value: []string{"a", "b"}}, `["a","b"]`, true},
-		{"NS", &types.AttributeValueMemberNS{Value: []string{"1", "2.50"}}, `[1,2.50]`, true},
-		{"L", &types.AttributeValueMemberL{Value: []types.AttributeValue{
-			&types.AttributeValueMemberS{Value: "x"}, &types.AttributeValueMemberN{Value: "7"},
-		}}, `["x",7]`, true},
-		{"M", &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-			"b": &types.AttributeValueMemberBOOL{Value: false}, "a": &types.AttributeValueMemberNULL{Value: true},
-		}}, `{"a":null,"b":false}`, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := attrText(tt.av)
-			if got != tt.want || ok != tt.wantOK {
-				t.Errorf("attrText = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
-			}
-		})
-	}
-}
-
 func TestCheckColumns(t *testing.T) {
 	t.Parallel()
 	links := datacatalog.Table{Name: "links_t", RecordCount: 3, Columns: []datacatalog.Column{{Name: "imdbid"}, {Name: "movieid"}}}
