@@ -93,7 +93,7 @@ func showTable(w io.Writer, t datacatalog.Table) {
 	n := 0
 	for _, c := range t.Columns {
 		n++
-		fmt.Fprintf(tw, "    %d\t%s\t%s\t\n", n, c.Name, c.Type)
+		fmt.Fprintf(tw, "    %d\t%s\t%s\n", n, c.Name, c.Type)
 	}
 	for i, c := range t.PartitionKeys {
 		n++

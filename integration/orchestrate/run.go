@@ -511,7 +511,11 @@ func (r *Runner) verifyAndPublish(ctx context.Context, rep *Report) error {
 	}
 	rep.Verify, rep.VerifySeconds = res, seconds(time.Since(start))
 	if err := res.Err(); err != nil {
-		return fmt.Errorf("verify: %d assertions failed", len(res.Failed()))
+		var names []string
+		for _, a := range res.Failed() {
+			names = append(names, a.Name)
+		}
+		return fmt.Errorf("verify: %d assertions failed (%s)", len(names), strings.Join(names, ", "))
 	}
 	files, err := r.publish(ctx, res)
 	if err != nil {
