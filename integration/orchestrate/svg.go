@@ -65,11 +65,11 @@ func (b bar) text() string {
 func vbars(name, title, unit string, bars []bar) template.HTML {
 	const w, h, left, right, top, bottom = 480.0, 250.0, 50.0, 10.0, 28.0, 56.0
 	pw, ph := w-left-right, h-top-bottom
-	max := 0.0
+	most := 0.0
 	for _, b := range bars {
-		max = math.Max(max, b.Value)
+		most = math.Max(most, b.Value)
 	}
-	top1 := niceMax(max)
+	top1 := niceMax(most)
 	var s strings.Builder
 	fmt.Fprintf(&s, `<svg class="chart" data-chart="%s" viewBox="0 0 %g %g" role="img" aria-label="%s">`, esc(name), w, h, esc(title))
 	fmt.Fprintf(&s, `<text class="title" x="%g" y="16">%s</text>`, left, esc(title))
@@ -82,7 +82,12 @@ func vbars(name, title, unit string, bars []bar) template.HTML {
 	fmt.Fprintf(&s, `<text class="axis" x="12" y="%g" transform="rotate(-90 12 %g)" text-anchor="middle">%s</text>`, top+ph/2, top+ph/2, esc(unit))
 	n := float64(max1(len(bars)))
 	slot := pw / n
-	rotate := len(bars) > 8
+	longest := 0
+	for _, b := range bars {
+		longest = max(longest, len([]rune(b.Label)))
+	}
+	// Labels wider than their slot (about 6 px a character) are turned.
+	rotate := float64(longest)*6 > slot*0.95
 	for i, b := range bars {
 		bh := ph * b.Value / top1
 		x := left + slot*float64(i) + slot*0.1
@@ -105,12 +110,12 @@ func vbars(name, title, unit string, bars []bar) template.HTML {
 func hbars(name, title string, bars []bar) template.HTML {
 	const w, left, right, top, row = 640.0, 190.0, 90.0, 28.0, 22.0
 	h := top + row*float64(len(bars)) + 8
-	max := 0.0
+	most := 0.0
 	for _, b := range bars {
-		max = math.Max(max, b.Value)
+		most = math.Max(most, b.Value)
 	}
-	if max == 0 {
-		max = 1
+	if most == 0 {
+		most = 1
 	}
 	pw := w - left - right
 	var s strings.Builder
@@ -118,7 +123,7 @@ func hbars(name, title string, bars []bar) template.HTML {
 	fmt.Fprintf(&s, `<text class="title" x="0" y="16">%s</text>`, esc(title))
 	for i, b := range bars {
 		y := top + row*float64(i)
-		bw := pw * b.Value / max
+		bw := pw * b.Value / most
 		fmt.Fprintf(&s, `<text class="label" x="%g" y="%.1f" text-anchor="end">%s</text>`, left-8, y+row*0.65, esc(clip(b.Label, 30)))
 		fmt.Fprintf(&s, `<rect class="bar %s" x="%g" y="%.1f" width="%.1f" height="%.1f"><title>%s: %s</title></rect>`,
 			esc(b.Class), left, y+3, math.Max(bw, 1), row-6, esc(b.Label), esc(b.text()))
