@@ -104,6 +104,21 @@ func ETL(ctx context.Context) error { return lake(ctx, "etl") }
 // Verify asserts the training CSVs in S3 and, when they pass, publishes them to OUT_DIR/trainingdata.
 func Verify(ctx context.Context) error { return lake(ctx, "verify") }
 
+// Train fits the baseline recommender on rating_new (after verify) and writes the SageMaker channels to S3 and OUT_DIR/sagemaker.
+func Train(ctx context.Context) error { return lake(ctx, "train") }
+
+// Etl holds the targets of the Glue job's SQL.
+type Etl mg.Namespace
+
+// Sql writes the built-in transform's SQL into the folder PIPELINE_ETL_SQL names, as a starting point for your own.
+func (Etl) Sql(ctx context.Context) error { return lake(ctx, "etl-sql") }
+
+// Show prints what a run left, without running anything.
+type Show mg.Namespace
+
+// Catalog prints the catalog in OUT_DIR/catalog.duckdb as the Glue console shows it: databases, tables, columns and types, classification, location, record counts.
+func (Show) Catalog(ctx context.Context) error { return lake(ctx, "show-catalog") }
+
 // Emulator serves the AWS emulator alone until interrupted, on PIPELINE_UP_AWS_ADDR (default 127.0.0.1:4566).
 func Emulator(ctx context.Context) error { return lake(ctx, "emulator") }
 
@@ -150,6 +165,7 @@ var benchRuns = []benchRun{
 	{"./pipeline/stream/", ".", "3x"},
 	{"./pipeline/catalog/", ".", ""},
 	{"./pipeline/etl/", ".", ""},
+	{"./pipeline/train/", ".", "3x"},
 }
 
 // Bench runs the benchmarks and writes the results to bench/results.txt.

@@ -4,8 +4,9 @@
 //
 // The stages live in sub-packages, one per stage: migrate (the DMS full load
 // from MySQL to DynamoDB), stage (raw files to S3), stream (Kinesis producer
-// and Firehose delivery), catalog (the Glue crawler) and etl (the Glue job, in
-// DuckDB).
+// and Firehose delivery), catalog (the Glue crawler), etl (the Glue job, in
+// DuckDB), verify (the outputs' assertions and checks of one's own) and train
+// (a baseline recommender and the SageMaker channels).
 //
 // Package pipeline and its sub-packages see an aws.Config and a MySQL DSN and
 // nothing else: they must never import emulation/, fixtures/ or magefiles/,

@@ -51,7 +51,7 @@ func TestPipelineSeesOnlyAWSConfig(t *testing.T) {
 func TestStagesDependOnlyOnPipeline(t *testing.T) {
 	const module = "github.com/mldatalake/mldatalake/"
 	allowed := map[string]bool{module + "pipeline": true, module + "pipeline/datacatalog": true}
-	stages := []string{"migrate", "stage", "stream", "catalog", "etl", "verify"}
+	stages := []string{"migrate", "stage", "stream", "catalog", "etl", "verify", "train"}
 	for _, st := range stages {
 		files, err := filepath.Glob(filepath.Join(st, "*.go"))
 		if err != nil || len(files) == 0 {

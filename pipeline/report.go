@@ -20,6 +20,9 @@ type Report struct {
 	Duration time.Duration `json:"duration_ns"`
 	// Tables breaks the counts down per table or output, where that helps.
 	Tables map[string]TableCounts `json:"tables,omitempty"`
+	// Metrics are a stage's figures beyond counts, by name (train: the
+	// model's RMSE and the baseline's).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 }
 
 // TableCounts are a Report's counts for one table or output.

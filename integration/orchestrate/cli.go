@@ -55,6 +55,9 @@ var Commands = []struct{ Name, Help string }{
 	{"catalog", "crawl the stream's prefix and the DynamoDB tables into the catalog"},
 	{"etl", "run the Glue job in DuckDB and write the training CSVs to S3"},
 	{"verify", "assert the training CSVs and publish them to OUT_DIR/trainingdata"},
+	{"train", "fit the baseline recommender on rating_new and write the SageMaker channels"},
+	{"etl-sql", "write the built-in transform's SQL into the folder PIPELINE_ETL_SQL names, to edit"},
+	{"show-catalog", "print the catalog in OUT_DIR/catalog.duckdb as the Glue console shows it"},
 	{"aws-role", "create the IAM role Firehose assumes and print its ARN"},
 	{"localstack-up", "start compose.yaml's LocalStack and MySQL"},
 	{"localstack-e2e", "run e2e on LocalStack and MySQL containers"},
@@ -97,6 +100,15 @@ func command(ctx context.Context, name string, getenv func(string) string, stdou
 			return err
 		}
 		return Plan(ctx, s, stdout)
+	case "etl-sql", "show-catalog":
+		s, err := Load(getenv)
+		if err != nil {
+			return err
+		}
+		if name == "etl-sql" {
+			return WriteETLSQL(s, stdout)
+		}
+		return ShowCatalog(ctx, s, stdout)
 	}
 	if name == "localstack-e2e" {
 		inner := getenv
@@ -168,6 +180,9 @@ func command(ctx context.Context, name string, getenv func(string) string, stdou
 		rep.WriteSummary(stdout)
 	} else if st := rep.stage(name); st != nil {
 		WriteStages(stdout, *st)
+		if name == "train" {
+			rep.writeTrainSummary(stdout)
+		}
 	}
 	return err
 }
@@ -185,7 +200,7 @@ func runE2E(ctx context.Context, s Settings, log *slog.Logger, stdout io.Writer,
 	r.progress = progress
 	rep, runErr := r.E2E(ctx)
 	rep.WriteSummary(stdout)
-	fmt.Fprintf(stdout, "reports: %s/report.json, %s/junit.xml\n", s.OutDir, s.OutDir)
+	fmt.Fprintf(stdout, "reports: %s/report.json, %s/junit.xml, %s/%s\n", s.OutDir, s.OutDir, s.OutDir, HTMLFile)
 	return runErr
 }
 

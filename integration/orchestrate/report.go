@@ -41,9 +41,15 @@ type Report struct {
 	PeakRSSMiB float64        `json:"peak_rss_mib,omitempty"`
 	Stages     []StageResult  `json:"stages"`
 	Verify     *verify.Result `json:"verify,omitempty"`
+	// VerifySeconds is how long verify took, checks included.
+	VerifySeconds float64 `json:"verify_seconds,omitempty"`
 	// Outputs are the published training CSVs by output name; empty unless
 	// this run passed verify.
 	Outputs map[string]string `json:"outputs,omitempty"`
+	// Data describes the published outputs (for report.html); Train is the
+	// train stage's model.
+	Data  *DataProfile  `json:"data,omitempty"`
+	Train *TrainSummary `json:"train,omitempty"`
 	// Status is running, succeeded, failed or interrupted.
 	Status    string `json:"status"`
 	Error     string `json:"error,omitempty"`
@@ -64,7 +70,7 @@ type StageResult struct {
 // units says what each stage counts, in and out.
 var units = map[string]string{
 	"seed": "rows", "migrate": "rows → items", "stage": "files", "stream": "records",
-	"catalog": "records → tables", "etl": "rows",
+	"catalog": "records → tables", "etl": "rows", "train": "rows",
 }
 
 // stage returns the result of the stage called name, nil if it has not run.
@@ -84,6 +90,12 @@ func (r *Report) setStage(rep pipeline.Report, err error) {
 	r.PeakRSSMiB = max(r.PeakRSSMiB, res.PeakRSSMiB)
 	if err != nil {
 		res.Error = err.Error()
+	}
+	if rep.Stage == "train" {
+		r.Train = nil
+		if err == nil {
+			r.Train = trainSummary(rep)
+		}
 	}
 	if st := r.stage(rep.Stage); st != nil {
 		*st = res
@@ -142,6 +154,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, "output %-10s %s\n", name, f)
 		}
 	}
+	r.writeTrainSummary(w)
 	status := "OK"
 	switch {
 	case r.Status == StatusInterrupted:
@@ -163,6 +176,9 @@ func (r *Report) WriteFiles(dir string) error {
 	}
 	if err := writeFileAtomic(filepath.Join(dir, "junit.xml"), r.junit()); err != nil {
 		return fmt.Errorf("write junit.xml: %w", err)
+	}
+	if err := r.WriteHTML(dir); err != nil {
+		return fmt.Errorf("write %s: %w", HTMLFile, err)
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ import (
 )
 
 // StageNames are the pipeline's steps in order.
-var StageNames = []string{"seed", "migrate", "stage", "stream", "catalog", "etl", "verify"}
+var StageNames = []string{"seed", "migrate", "stage", "stream", "catalog", "etl", "verify", "train"}
 
 // needs says which stages must have run (in this run) before each one.
 var needs = map[string][]string{
@@ -38,6 +38,7 @@ var needs = map[string][]string{
 	"catalog": {"migrate", "stream"},
 	"etl":     {"catalog"},
 	"verify":  {"migrate", "stream", "etl"},
+	"train":   {"etl"}, // and verify passed (see Train)
 }
 
 // Runner runs the pipeline's steps against one environment with one set of
@@ -374,31 +375,37 @@ func (r *Runner) ETL(ctx context.Context) (pipeline.Report, error) {
 	if err := r.Settings.CheckDestroy(r.Env.Target, "replacing the training data"); err != nil {
 		mode = etl.ErrorIfExists
 	}
+	scripts, err := r.Settings.scripts()
+	if err != nil {
+		return pipeline.Report{Stage: "etl"}, err
+	}
 	rep, err := etl.Run(ctx, r.Env.AWS, etl.Options{Names: r.Settings.Names, CatalogPath: r.Settings.catalogPath(), Mode: mode,
-		MemoryLimit: r.Settings.ETLMemoryLimit, Logger: r.StageLog})
+		MemoryLimit: r.Settings.ETLMemoryLimit, Scripts: scripts, Logger: r.StageLog})
 	if err != nil {
 		return rep, err
 	}
 	return rep, r.save(rep)
 }
 
-// Verify asserts the outputs, reconciling with this run's stage reports and
+// Verify asserts the outputs, reconciling with this run's stage reports,
 // comparing contents with what the Glue job computes from the prepared
-// dataset.
+// dataset when the built-in transform ran, and running the checks of
+// PIPELINE_ETL_SQL's checks/ folder.
 func (r *Runner) Verify(ctx context.Context) (*verify.Result, error) {
 	if err := r.begin("verify"); err != nil {
 		return nil, err
 	}
 	s := r.Settings
-	exp, err := verify.Expect(s.preparedDir(), verify.DefaultKeepRows)
+	opts, err := s.verifyOptions()
 	if err != nil {
-		return nil, fmt.Errorf("expected outputs from %s (run seed first): %w", s.preparedDir(), err)
+		return nil, err
 	}
 	counts, err := r.counts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return verify.Run(ctx, r.Env.AWS, verify.Options{Names: s.Names, Expected: exp, Counts: counts})
+	opts.Counts = counts
+	return verify.Run(ctx, r.Env.AWS, opts)
 }
 
 // counts gathers the reconciliation counts from this run's stage reports
@@ -463,19 +470,40 @@ func (r *Runner) finish(ctx context.Context, rep *Report, err error) error {
 func (r *Runner) steps() map[string]func(context.Context) (pipeline.Report, error) {
 	return map[string]func(context.Context) (pipeline.Report, error){
 		"seed": r.Seed, "migrate": r.Migrate, "stage": r.Stage, "stream": r.Stream, "catalog": r.Catalog, "etl": r.ETL,
+		"train": r.Train,
 	}
 }
 
-// E2E runs everything: seed, every stage, verify, and publishes the outputs
-// when verify passed. report.json and junit.xml are written after every
-// step, so a run that stops says how far it got; the report is complete
-// even when a step fails.
+// E2E runs everything: seed, every stage, verify, publishes the outputs
+// when verify passed, then train. report.json, junit.xml and report.html
+// are written after every step, so a run that stops says how far it got;
+// the report is complete even when a step fails. With PIPELINE_KEEP_STATE
+// the run's state is copied to OUT_DIR/state at the end, passed or failed.
 func (r *Runner) E2E(ctx context.Context) (*Report, error) {
 	started := time.Now()
 	rep := r.newReport(started)
+	err := r.e2e(ctx, rep)
+	if r.Settings.KeepState && r.run.RunID != "" {
+		if kerr := r.keepState(ctx); kerr != nil {
+			err = errors.Join(err, fmt.Errorf("keep state: %w", kerr))
+		}
+	}
+	return rep, r.finish(ctx, rep, err)
+}
+
+func (r *Runner) e2e(ctx context.Context, rep *Report) error {
 	steps := r.steps()
-	for _, name := range StageNames[:len(StageNames)-1] {
+	for _, name := range StageNames {
 		fmt.Fprintf(r.Out, "== %s\n", name)
+		if name == "verify" {
+			if err := r.verifyAndPublish(ctx, rep); err != nil {
+				return err
+			}
+			if werr := rep.WriteFiles(r.Settings.OutDir); werr != nil {
+				return werr
+			}
+			continue
+		}
 		resetPeakRSS()
 		stop := profileStage(r.Settings.ProfileDir, name, r.Log)
 		sr, err := steps[name](ctx)
@@ -486,32 +514,37 @@ func (r *Runner) E2E(ctx context.Context) (*Report, error) {
 		}
 		rep.setStage(sr, err)
 		if err != nil {
-			return rep, r.finish(ctx, rep, fmt.Errorf("%s: %w", name, err))
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		if werr := rep.WriteFiles(r.Settings.OutDir); werr != nil {
-			return rep, r.finish(ctx, rep, werr)
+			return werr
 		}
 	}
-	fmt.Fprintf(r.Out, "== verify\n")
-	return rep, r.finish(ctx, rep, r.verifyAndPublish(ctx, rep))
+	return nil
 }
 
 // verifyAndPublish runs verify into rep and, when every assertion passed,
 // publishes the outputs to OUT_DIR/trainingdata.
 func (r *Runner) verifyAndPublish(ctx context.Context, rep *Report) error {
+	start := time.Now()
 	res, err := r.Verify(ctx)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	rep.Verify = res
+	rep.Verify, rep.VerifySeconds = res, seconds(time.Since(start))
 	if err := res.Err(); err != nil {
-		return fmt.Errorf("verify: %d assertions failed", len(res.Failed()))
+		var names []string
+		for _, a := range res.Failed() {
+			names = append(names, a.Name)
+		}
+		return fmt.Errorf("verify: %d assertions failed (%s)", len(names), strings.Join(names, ", "))
 	}
 	files, err := r.publish(ctx, res)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	rep.Outputs = files
+	r.profile(ctx, rep)
 	return nil
 }
 

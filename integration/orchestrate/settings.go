@@ -77,6 +77,17 @@ type Settings struct {
 	// LogLevel is PIPELINE_LOG's: info shows the stages' starts, ends and
 	// warnings; debug everything the stages log.
 	LogLevel slog.Level
+	// ETLSQL is a folder with a transform of one's own (.sql files run
+	// instead of the built-in Glue job) and checks of one's own
+	// (checks/*.sql); empty means the built-in job.
+	ETLSQL string
+	// KeepState makes e2e copy the run's S3 objects, DynamoDB tables and
+	// delivered Firehose records to OUT_DIR/state before tearing down.
+	KeepState bool
+	// TrainFactors adds matrix factorisation with that many factors to the
+	// train stage's biases (0: the biases alone); TrainSeed seeds it.
+	TrainFactors int
+	TrainSeed    uint64
 
 	sources map[string]string // variable → where its value came from
 }
@@ -127,6 +138,10 @@ var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_UP_AWS_ADDR", "127.0.0.1:4566", "where `up` serves the embedded AWS emulator"},
 	{"PIPELINE_UP_MYSQL_ADDR", "127.0.0.1:3307", "where `up` serves the embedded MySQL-compatible server"},
 	{"PIPELINE_LOG", "info", "info (stage starts and ends, warnings, the summary) or debug (everything the stages log)"},
+	{"PIPELINE_ETL_SQL", "", "a folder of .sql files run instead of the built-in Glue job, with checks/*.sql that must return no rows"},
+	{"PIPELINE_KEEP_STATE", "", "1 keeps e2e's S3 objects, DynamoDB tables and Firehose records under OUT_DIR/state"},
+	{"PIPELINE_TRAIN_FACTORS", "0", "matrix-factorisation factors on top of the train stage's biases (0: biases alone)"},
+	{"PIPELINE_TRAIN_SEED", "1", "seed of the train stage's factorisation"},
 }
 
 // Help lists the variables with their defaults.
@@ -247,6 +262,20 @@ func Load(getenv func(string) string) (Settings, error) {
 	default:
 		errs = append(errs, fmt.Errorf("PIPELINE_S3_ON_DISK=%q: want auto, yes or no", s.S3OnDisk))
 	}
+	s.ETLSQL = get("PIPELINE_ETL_SQL")
+	switch v := get("PIPELINE_KEEP_STATE"); v {
+	case "", "0":
+	case "1":
+		s.KeepState = true
+	default:
+		errs = append(errs, fmt.Errorf("PIPELINE_KEEP_STATE=%q: want 1 or nothing", v))
+	}
+	if s.TrainFactors, err = strconv.Atoi(get("PIPELINE_TRAIN_FACTORS")); err != nil || s.TrainFactors < 0 || s.TrainFactors > 256 {
+		errs = append(errs, fmt.Errorf("PIPELINE_TRAIN_FACTORS=%q: want an integer from 0 to 256", get("PIPELINE_TRAIN_FACTORS")))
+	}
+	if s.TrainSeed, err = strconv.ParseUint(get("PIPELINE_TRAIN_SEED"), 10, 64); err != nil {
+		errs = append(errs, fmt.Errorf("PIPELINE_TRAIN_SEED=%q: want a non-negative integer", get("PIPELINE_TRAIN_SEED")))
+	}
 	switch v := get("PIPELINE_LOG"); v {
 	case "info":
 		s.LogLevel = slog.LevelInfo
@@ -274,6 +303,9 @@ func LoadChecked(ctx context.Context, getenv func(string) string) (Settings, err
 	s, err := Load(getenv)
 	if s.OutDir != "" {
 		err = errors.Join(err, checkWritable(s.OutDir))
+	}
+	if s.ETLSQL != "" {
+		err = errors.Join(err, checkETLSQL(s.ETLSQL))
 	}
 	if s.Target == env.AWS {
 		if _, aerr := env.LoadAWSConfig(ctx, s.Profile); aerr != nil {

@@ -112,3 +112,21 @@ func TestOpenErrors(t *testing.T) {
 		t.Error("Open of a text file succeeded")
 	}
 }
+
+func TestDatabases(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, filepath.Join(t.TempDir(), "catalog.duckdb"))
+	t.Cleanup(func() { s.Close() })
+	dbs, err := s.Databases(t.Context())
+	if err != nil || len(dbs) != 0 {
+		t.Fatalf("empty catalog: %v, %v", dbs, err)
+	}
+	now := time.Now()
+	if err := s.Put(t.Context(), datacatalog.Table{Database: "b", Name: "x", CrawledAt: now}, datacatalog.Table{Database: "a", Name: "y", CrawledAt: now},
+		datacatalog.Table{Database: "b", Name: "z", CrawledAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if dbs, err = s.Databases(t.Context()); err != nil || !reflect.DeepEqual(dbs, []string{"a", "b"}) {
+		t.Errorf("Databases = %v, %v; want [a b]", dbs, err)
+	}
+}

@@ -66,6 +66,10 @@ type Options struct {
 	// DefaultMemoryLimit: DuckDB's own default (80% of the machine) is too
 	// much beside in-process emulators.
 	MemoryLimit string
+	// Scripts are the transform; nil means BuiltinScripts, the workshop's
+	// job. ReadScripts reads one from a folder; the package documentation
+	// says what the job provides them and what they must do.
+	Scripts []Script
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
 }
@@ -107,7 +111,8 @@ type inputs struct {
 // DynamoDB tables Names.RatingsTable, MoviesTable and LinksTable, read by a
 // parallel Scan into DuckDB through its Appender, and every JSON table under
 // s3://Bucket/FirehosePrefix, whose objects are downloaded to the work
-// folder. It runs the transforms in sql/*.sql and writes, under
+// folder. It runs the transform (Options.Scripts, by default the built-in
+// sql/*.sql) and writes, under
 // s3://Bucket/ml/trainingdata/,
 //
 //	rating_new/  userid,movieid,rating,timestamp_c  ratings_t union the stream, by userid, movieid
@@ -188,6 +193,9 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 	j, err := newJob(ctx, dir, opts.MemoryLimit, log)
 	if err != nil {
 		return rep, fmt.Errorf("%w", err)
+	}
+	if opts.Scripts != nil {
+		j.scripts = opts.Scripts
 	}
 	defer func() {
 		if cerr := j.close(); cerr != nil {

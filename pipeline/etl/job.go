@@ -4,9 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"embed"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,18 +16,8 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/mldatalake/mldatalake/pipeline"
+	"github.com/mldatalake/mldatalake/pipeline/datacatalog"
 )
-
-//go:embed sql/*.sql
-var sqlFiles embed.FS
-
-func script(name string) string {
-	b, err := sqlFiles.ReadFile("sql/" + name)
-	if err != nil {
-		panic(err) // embedded at build time: a missing file is a programming error
-	}
-	return string(b)
-}
 
 // Labels of the job's inputs in the SQL, and the staging table of each
 // DynamoDB input.
@@ -70,6 +57,9 @@ type job struct {
 	conn *sql.Conn
 	dir  string
 	log  *slog.Logger
+	// scripts are the transform; the built-in one unless Run was given
+	// another.
+	scripts []Script
 }
 
 // newJob opens the job's database; DuckDB spills to dir/duckdb.tmp when it
@@ -83,25 +73,25 @@ func newJob(ctx context.Context, dir, memoryLimit string, log *slog.Logger) (*jo
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open DuckDB connection: %w", err), db.Close())
 	}
-	j := &job{db: db, conn: conn, dir: dir, log: log}
+	j := &job{db: db, conn: conn, dir: dir, log: log, scripts: BuiltinScripts()}
 	if _, err := conn.ExecContext(ctx, "SET temp_directory = "+quoteLiteral(filepath.Join(dir, "duckdb.tmp"))); err != nil {
 		return nil, errors.Join(fmt.Errorf("set DuckDB temp_directory: %w", err), j.close())
 	}
 	if _, err := conn.ExecContext(ctx, "SET memory_limit = "+quoteLiteral(memoryLimit)); err != nil {
 		return nil, errors.Join(fmt.Errorf("set DuckDB memory_limit %q: %w", memoryLimit, err), j.close())
 	}
-	if err := j.exec(ctx, "setup.sql"); err != nil {
-		return nil, errors.Join(err, j.close())
+	if _, err := conn.ExecContext(ctx, jobScript("prelude.sql")); err != nil {
+		return nil, errors.Join(fmt.Errorf("run the job's prelude: %w", err), j.close())
 	}
 	return j, nil
 }
 
 func (j *job) close() error { return errors.Join(j.conn.Close(), j.db.Close()) }
 
-// exec runs one embedded script.
-func (j *job) exec(ctx context.Context, name string) error {
-	if _, err := j.conn.ExecContext(ctx, script(name)); err != nil {
-		return fmt.Errorf("run %s: %w", name, err)
+// exec runs one script of the transform.
+func (j *job) exec(ctx context.Context, s Script) error {
+	if _, err := j.conn.ExecContext(ctx, s.SQL); err != nil {
+		return fmt.Errorf("run %s: %w", s.Name, err)
 	}
 	return nil
 }
@@ -187,7 +177,7 @@ func (j *job) appendItems(ctx context.Context, label string, cols []string, page
 					if !ok || row[i] != nil {
 						continue
 					}
-					if s, ok := attrText(av); ok {
+					if s, ok := datacatalog.ItemText(av); ok {
 						row[i] = s
 					}
 				}
@@ -199,69 +189,6 @@ func (j *job) appendItems(ctx context.Context, label string, cols []string, page
 		}
 	})
 	return n, err
-}
-
-// attrText is the text of a DynamoDB attribute value as a Glue DynamicFrame
-// gives it for a string column: S and N as they are, BOOL as true/false,
-// B as base64, sets, lists and maps as JSON. NULL has no text.
-func attrText(av types.AttributeValue) (string, bool) {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return v.Value, true
-	case *types.AttributeValueMemberN:
-		return v.Value, true
-	case *types.AttributeValueMemberBOOL:
-		return strconv.FormatBool(v.Value), true
-	case *types.AttributeValueMemberB:
-		return base64.StdEncoding.EncodeToString(v.Value), true
-	case *types.AttributeValueMemberNULL, nil:
-		return "", false
-	default:
-		b, err := json.Marshal(attrJSON(av))
-		if err != nil {
-			return "", false
-		}
-		return string(b), true
-	}
-}
-
-// attrJSON turns a DynamoDB value into a value encoding/json writes as the
-// plain JSON of it, numbers keeping their text.
-func attrJSON(av types.AttributeValue) any {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return v.Value
-	case *types.AttributeValueMemberN:
-		return json.Number(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return v.Value
-	case *types.AttributeValueMemberB:
-		return v.Value // []byte: base64
-	case *types.AttributeValueMemberSS:
-		return v.Value
-	case *types.AttributeValueMemberNS:
-		ns := make([]json.Number, len(v.Value))
-		for i, n := range v.Value {
-			ns[i] = json.Number(n)
-		}
-		return ns
-	case *types.AttributeValueMemberBS:
-		return v.Value
-	case *types.AttributeValueMemberL:
-		l := make([]any, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = attrJSON(e)
-		}
-		return l
-	case *types.AttributeValueMemberM:
-		m := make(map[string]any, len(v.Value))
-		for k, e := range v.Value {
-			m[k] = attrJSON(e)
-		}
-		return m
-	default:
-		return nil
-	}
 }
 
 // stagedFile is a stream object downloaded (and gunzipped) to Path.
@@ -328,23 +255,11 @@ type counts struct {
 	duplicates int64
 }
 
-// transform runs the workshop's transforms and writes each output to
-// dir/<output>.csv and the rejects to dir/_rejects.csv (when there are any).
+// transform runs the transform's scripts, which write each output to
+// dir/<output>.csv, then counts what they read, wrote and dropped, and
+// writes the rejects to dir/_rejects.csv (when there are any).
 func (j *job) transform(ctx context.Context, dir string) (counts, error) {
 	c := counts{read: map[string]int64{}, rejected: map[string]int64{}, written: map[string]int64{}}
-	for _, o := range outputs {
-		if err := j.setVar(ctx, o.name+"_csv", filepath.Join(dir, o.name+".csv")); err != nil {
-			return c, err
-		}
-		if err := j.exec(ctx, o.name+".sql"); err != nil {
-			return c, err
-		}
-		n, err := j.count(ctx, "out_"+o.name)
-		if err != nil {
-			return c, err
-		}
-		c.written[o.name] = n
-	}
 	for _, label := range []string{labelRatings, labelMovies, labelLinks, labelStream} {
 		n, err := j.count(ctx, stagingTable(label))
 		if err != nil {
@@ -352,15 +267,26 @@ func (j *job) transform(ctx context.Context, dir string) (counts, error) {
 		}
 		c.read[label] = n
 	}
-	all, err := j.count(ctx, "stream_all")
-	if err != nil {
-		return c, err
+	if err := j.conn.QueryRowContext(ctx, jobScript("duplicates.sql")).Scan(&c.duplicates); err != nil {
+		return c, fmt.Errorf("count duplicate stream records: %w", err)
 	}
-	kept, err := j.count(ctx, "stream_rows")
-	if err != nil {
-		return c, err
+	for _, o := range outputs {
+		if err := j.setVar(ctx, o.name+"_csv", filepath.Join(dir, o.name+".csv")); err != nil {
+			return c, err
+		}
 	}
-	c.duplicates = all - kept
+	for _, s := range j.scripts {
+		if err := j.exec(ctx, s); err != nil {
+			return c, err
+		}
+	}
+	for _, o := range outputs {
+		n, err := j.countCSV(ctx, o.name, filepath.Join(dir, o.name+".csv"))
+		if err != nil {
+			return c, err
+		}
+		c.written[o.name] = n
+	}
 	total, err := j.countRejects(ctx, c.rejected)
 	if err != nil {
 		return c, err
@@ -369,11 +295,25 @@ func (j *job) transform(ctx context.Context, dir string) (counts, error) {
 		if err := j.setVar(ctx, "rejects_csv", filepath.Join(dir, rejectsFile)); err != nil {
 			return c, err
 		}
-		if err := j.exec(ctx, "rejects.sql"); err != nil {
-			return c, err
+		if _, err := j.conn.ExecContext(ctx, jobScript("rejects.sql")); err != nil {
+			return c, fmt.Errorf("write the rejects: %w", err)
 		}
 	}
 	return c, nil
+}
+
+// countCSV counts the data rows of the CSV an output's script wrote; none
+// written is an error that says where it should be.
+func (j *job) countCSV(ctx context.Context, output, path string) (int64, error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, fmt.Errorf("the transform wrote no %s: its SQL must COPY it TO getvariable('%s_csv') (FORMAT csv, HEADER true): %w", output, output, err)
+	}
+	var n int64
+	q := "SELECT count(*) FROM read_csv(" + quoteLiteral(path) + ", header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+	if err := j.conn.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the rows of %s: %w", output, err)
+	}
+	return n, nil
 }
 
 const rejectsFile = "_rejects.csv"

@@ -78,8 +78,22 @@ func newTestJob(tb testing.TB) *job {
 // from local files, the SQL transforms, the CSV files) on in.
 func runInput(tb testing.TB, in input) result {
 	tb.Helper()
+	res, err := runScripts(tb, in, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
+}
+
+// runScripts is runInput with a transform of its own (nil: the built-in),
+// returning the transform's error.
+func runScripts(tb testing.TB, in input, scripts []Script) (result, error) {
+	tb.Helper()
 	ctx := tb.Context()
 	j := newTestJob(tb)
+	if scripts != nil {
+		j.scripts = scripts
+	}
 	for _, src := range []struct {
 		label, table string
 		items        []map[string]types.AttributeValue
@@ -138,7 +152,7 @@ func runInput(tb testing.TB, in input) result {
 	}
 	c, err := j.transform(ctx, out)
 	if err != nil {
-		tb.Fatal(err)
+		return result{}, err
 	}
 	res := result{files: map[string]string{}, counts: c}
 	for _, name := range append(slices.Clone(Outputs), "_rejects") {
@@ -151,7 +165,7 @@ func runInput(tb testing.TB, in input) result {
 		}
 		res.files[name] = string(b)
 	}
-	return res
+	return res, nil
 }
 
 func TestSparkInt(t *testing.T) {
@@ -166,7 +180,7 @@ func TestSparkInt(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := conn.ExecContext(t.Context(), script("setup.sql")); err != nil {
+	if _, err := conn.ExecContext(t.Context(), script(t, "00_setup.sql")); err != nil {
 		t.Fatal(err)
 	}
 	// Spark's CAST(s AS INTEGER) in non-ANSI mode; nil is NULL.
@@ -474,39 +488,6 @@ func TestGoldenTiny(t *testing.T) {
 		Golden(t, name+".csv", []byte(res.files[name]))
 	}
 	Golden(t, "rejects.csv", []byte(res.files["_rejects"]))
-}
-
-func TestAttrText(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name   string
-		av     types.AttributeValue
-		want   string
-		wantOK bool
-	}{
-		{"S keeps leading zeros", &types.AttributeValueMemberS{Value: "0114709"}, "0114709", true},
-		{"S empty", &types.AttributeValueMemberS{Value: ""}, "", true},
-		{"N keeps its text", &types.AttributeValueMemberN{Value: "3.0"}, "3.0", true},
-		{"BOOL", &types.AttributeValueMemberBOOL{Value: true}, "true", true},
-		{"NULL", &types.AttributeValueMemberNULL{Value: true}, "", false},
-		{"B", &types.AttributeValueMemberB{Value: []byte("hi")}, "aGk=", true},
-		{"SS", &types.AttributeValueMemberSS{Value: []string{"a", "b"}}, `["a","b"]`, true},
-		{"NS", &types.AttributeValueMemberNS{Value: []string{"1", "2.50"}}, `[1,2.50]`, true},
-		{"L", &types.AttributeValueMemberL{Value: []types.AttributeValue{
-			&types.AttributeValueMemberS{Value: "x"}, &types.AttributeValueMemberN{Value: "7"},
-		}}, `["x",7]`, true},
-		{"M", &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-			"b": &types.AttributeValueMemberBOOL{Value: false}, "a": &types.AttributeValueMemberNULL{Value: true},
-		}}, `{"a":null,"b":false}`, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := attrText(tt.av)
-			if got != tt.want || ok != tt.wantOK {
-				t.Errorf("attrText = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
-			}
-		})
-	}
 }
 
 func TestCheckColumns(t *testing.T) {

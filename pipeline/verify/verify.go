@@ -93,7 +93,16 @@ type Options struct {
 	Counts *Counts
 	// Expected, when set, are the outputs the Glue job computes from the
 	// prepared dataset (see Expect); the outputs must equal them row for row.
+	// Leave it nil for a transform of one's own.
 	Expected *Expected
+	// Checks are data tests of one's own (see Check and ReadChecks), run
+	// after the structural assertions, each an assertion "checks/<name>".
+	Checks []Check
+	// CatalogPath is the catalog the checks read the catalog's tables
+	// through; without it they see the outputs only.
+	CatalogPath string
+	// MemoryLimit caps the checks' DuckDB ("4GB" when empty).
+	MemoryLimit string
 }
 
 // Run reads the outputs from S3 and asserts them. The error is for failing to
@@ -141,6 +150,11 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (*Result, error) {
 	}
 	if k := opts.Counts; k != nil {
 		reconcile(k, names, res, check)
+	}
+	if len(opts.Checks) > 0 {
+		if err := runChecks(ctx, cfg, opts, names, res, check); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }

@@ -1,4 +1,6 @@
--- Setup of one ETL job, run once on the job's pinned connection.
+-- The transform's macros. The job runs the files of this folder in name
+-- order, after it has staged its inputs (see the package documentation for
+-- the tables and variables it provides).
 
 -- Spark's CAST(s AS INTEGER) of a string (the workshop's
 -- expr("CAST(userid AS INTEGER)"), non-ANSI mode): surrounding whitespace
@@ -17,16 +19,3 @@ CREATE OR REPLACE TEMP MACRO unquote(s) AS replace(s, '"', '');
 -- NULL when the object has no such key or j is NULL.
 CREATE OR REPLACE TEMP MACRO json_field(j, name) AS
     json_extract_string(j, list_filter(json_keys(j), lambda k: lower(k) = name)[1]);
-
--- The job's inputs, by label: 'ratings', 'movies', 'links' (DynamoDB tables
--- staged by Go as src_ratings, src_movies, src_links with every column
--- VARCHAR) and 'stream' (the Firehose objects' lines, in src_stream).
-CREATE OR REPLACE TEMP TABLE sources (source VARCHAR, table_name VARCHAR, location VARCHAR);
-
--- Every non-blank line of the stream objects, numbered by seq in order of
--- arrival (objects in key order, lines in order); origin is
--- "s3://bucket/key:line".
-CREATE OR REPLACE TEMP TABLE src_stream (seq BIGINT, origin VARCHAR, line VARCHAR);
-
--- The rows the workshop's null filters drop, with why and the raw record.
-CREATE OR REPLACE TEMP TABLE rejects (output VARCHAR, source VARCHAR, origin VARCHAR, reason VARCHAR, record VARCHAR);
