@@ -117,7 +117,11 @@ func Run(ctx context.Context, opts ...Option) (*Server, error) {
 		forward.remove(s)
 		return nil, fmt.Errorf("start embedded mysql: unknown storage %v", c.storage)
 	}
+	// go-mysql-server's New resets process-wide status variables: one
+	// server at a time.
+	engineMu.Lock()
 	engine := gms.NewDefault(pro)
+	engineMu.Unlock()
 	builder := func(_ context.Context, conn *vmysql.Conn, addr string) (sql.Session, error) {
 		var client sql.Client
 		if u, ok := conn.UserData.(sql.MysqlConnectionUser); ok {
@@ -187,6 +191,8 @@ func (s *Server) Close() error {
 	})
 	return s.closeErr
 }
+
+var engineMu sync.Mutex
 
 // quietLogrus turns off logrus's standard output once per process and routes
 // its entries to the servers' slog loggers instead.

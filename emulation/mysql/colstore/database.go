@@ -24,9 +24,9 @@ type shared struct {
 }
 
 var (
-	_ sql.MutableDatabaseProvider          = Provider{}
-	_ sql.TableFunctionProvider            = Provider{}
-	_ sql.ExternalStoredProcedureProvider  = Provider{}
+	_ sql.MutableDatabaseProvider         = Provider{}
+	_ sql.TableFunctionProvider           = Provider{}
+	_ sql.ExternalStoredProcedureProvider = Provider{}
 )
 
 // NewProvider returns a provider without databases. log receives a debug

@@ -147,12 +147,11 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 		return err
 	}
 	if s.index != nil {
-		if q := s.index.find(p, nil); q >= 0 {
+		if q := s.index.add(p); q >= 0 {
 			key := s.keyString(p)
 			s.truncate(p)
 			return sql.NewUniqueKeyErr(key, true, s.row(q))
 		}
-		s.index.insert(p)
 	}
 	return nil
 }

@@ -55,6 +55,30 @@ func (x *hashIndex) find(p int, skip func(int) bool) int {
 	}
 }
 
+// add inserts position p unless a position with an equal key is there,
+// and returns that position, or -1 when it inserted p.
+func (x *hashIndex) add(p int) int {
+	if (x.used+1)*5 > len(x.slots)*4 {
+		x.grow()
+	}
+	h := x.hash(p)
+	mask := uint64(len(x.slots) - 1)
+	tag := tagOf(h)
+	for i := h & mask; ; i = (i + 1) & mask {
+		t := x.tags[i]
+		if t == 0 {
+			x.slots[i], x.tags[i] = uint32(p+1), tag
+			x.used++
+			return -1
+		}
+		if t == tag {
+			if q := int(x.slots[i]) - 1; q != p && x.eq(q, p) {
+				return q
+			}
+		}
+	}
+}
+
 // insert adds position p.
 func (x *hashIndex) insert(p int) {
 	if (x.used+1)*5 > len(x.slots)*4 {

@@ -301,7 +301,7 @@ func (s *store) dataLength() int {
 		n += c.size()
 	}
 	if s.index != nil {
-		n += 4 * len(s.index.slots)
+		n += 5 * len(s.index.slots)
 	}
 	return n
 }

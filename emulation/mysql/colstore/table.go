@@ -18,21 +18,21 @@ type Table struct {
 }
 
 var (
-	_ sql.Table                   = (*Table)(nil)
-	_ sql.ProjectedTable          = (*Table)(nil)
-	_ sql.InsertableTable         = (*Table)(nil)
-	_ sql.ReplaceableTable        = (*Table)(nil)
-	_ sql.UpdatableTable          = (*Table)(nil)
-	_ sql.DeletableTable          = (*Table)(nil)
-	_ sql.TruncateableTable       = (*Table)(nil)
-	_ sql.StatisticsTable         = (*Table)(nil)
-	_ sql.CommentedTable          = (*Table)(nil)
-	_ sql.PrimaryKeyTable         = (*Table)(nil)
-	_ sql.IndexAddressableTable   = (*Table)(nil)
-	_ sql.IndexAlterableTable     = (*Table)(nil)
-	_ sql.CheckAlterableTable     = (*Table)(nil)
-	_ sql.CheckTable              = (*Table)(nil)
-	_ sql.AlterableTable          = (*Table)(nil)
+	_ sql.Table                    = (*Table)(nil)
+	_ sql.ProjectedTable           = (*Table)(nil)
+	_ sql.InsertableTable          = (*Table)(nil)
+	_ sql.ReplaceableTable         = (*Table)(nil)
+	_ sql.UpdatableTable           = (*Table)(nil)
+	_ sql.DeletableTable           = (*Table)(nil)
+	_ sql.TruncateableTable        = (*Table)(nil)
+	_ sql.StatisticsTable          = (*Table)(nil)
+	_ sql.CommentedTable           = (*Table)(nil)
+	_ sql.PrimaryKeyTable          = (*Table)(nil)
+	_ sql.IndexAddressableTable    = (*Table)(nil)
+	_ sql.IndexAlterableTable      = (*Table)(nil)
+	_ sql.CheckAlterableTable      = (*Table)(nil)
+	_ sql.CheckTable               = (*Table)(nil)
+	_ sql.AlterableTable           = (*Table)(nil)
 	_ sql.PrimaryKeyAlterableTable = (*Table)(nil)
 )
 
@@ -270,4 +270,3 @@ func (t *Table) CreatePrimaryKey(ctx *sql.Context, cols []sql.IndexColumn) error
 func (t *Table) DropPrimaryKey(ctx *sql.Context) error {
 	return alter(ctx, t, "DROP PRIMARY KEY", func(mt sql.PrimaryKeyAlterableTable) error { return mt.DropPrimaryKey(ctx) })
 }
-

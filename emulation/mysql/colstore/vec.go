@@ -116,12 +116,25 @@ func (v *decVec[T]) push(x any) error {
 	if !ok {
 		return fmt.Errorf("value %v is a %T, want a decimal.Decimal", x, x)
 	}
-	s := d.Shift(v.scale)
-	if !s.IsInteger() {
-		return fmt.Errorf("value %s has more than %d decimals", d, v.scale)
+	// The engine rounds a value to the column's scale, so its exponent is
+	// -scale and its coefficient is the scaled integer.
+	var n int64
+	if d.Exponent() == -v.scale {
+		n = d.CoefficientInt64()
+		if !decimal.New(n, -v.scale).Equal(d) {
+			return fmt.Errorf("value %s is out of range", d)
+		}
+	} else {
+		s := d.Shift(v.scale)
+		if !s.IsInteger() {
+			return fmt.Errorf("value %s has more than %d decimals", d, v.scale)
+		}
+		n = s.IntPart()
+		if !s.Equal(decimal.NewFromInt(n)) {
+			return fmt.Errorf("value %s is out of range", d)
+		}
 	}
-	n := s.IntPart()
-	if int64(T(n)) != n || !s.Equal(decimal.NewFromInt(n)) {
+	if int64(T(n)) != n {
 		return fmt.Errorf("value %s is out of range", d)
 	}
 	v.vals = append(v.vals, T(n))
@@ -141,7 +154,7 @@ func (v *decVec[T]) view() vec                     { return &decVec[T]{numVec: n
 type strVec struct {
 	data  []byte
 	ends  []uint32
-	bin   bool          // values are []byte rather than string
+	bin   bool                // values are []byte rather than string
 	order sql.CollationSorter // nil: compare bytes
 }
 
