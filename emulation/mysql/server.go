@@ -122,6 +122,7 @@ func Run(ctx context.Context, opts ...Option) (*Server, error) {
 	engineMu.Lock()
 	engine := gms.NewDefault(pro)
 	engineMu.Unlock()
+	engine.Parser = newParser()
 	builder := func(_ context.Context, conn *vmysql.Conn, addr string) (sql.Session, error) {
 		var client sql.Client
 		if u, ok := conn.UserData.(sql.MysqlConnectionUser); ok {
