@@ -1,0 +1,77 @@
+package mysql_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/mldatalake/mldatalake/emulation/mysql"
+)
+
+// liveHeap is the heap in use after a full collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// TestRatingsHeapPerRow loads a ratings table of MovieLens 1M's size
+// (1,000,209 rows, the loader's DDL with its primary key) and bounds the
+// heap the server holds per row: the column store measures 28.5 bytes (18
+// for the values, 10.5 for the key index at this size), go-mysql-server's
+// memory tables about 190. The bound, 2x the measure, catches a
+// regression, not noise.
+func TestRatingsHeapPerRow(t *testing.T) {
+	const rows, bound = 1_000_209, 57.0
+	f, err := os.CreateTemp("", "ratings-heap-*.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(f.Name()) })
+	w := bufio.NewWriter(f)
+	for i := range rows {
+		// 6,040 users rating up to 3,952 movies, as MovieLens 1M.
+		fmt.Fprintf(w, "%d\t%d\t%d.%d\t%d\n", 1+i/166, 1+i%166*23, 1+i%5, i%2*5, 956703932+i)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	srv := mysql.NewTestServer(t)
+	db := open(t, srv.DSN(""))
+	ctx := t.Context()
+	for _, q := range []string{
+		"CREATE DATABASE h",
+		"CREATE TABLE h.ratings (`userId` INT NOT NULL, `movieId` INT NOT NULL, `rating` DECIMAL(2,1) NOT NULL, `timestamp` BIGINT NOT NULL, PRIMARY KEY (`userId`, `movieId`))",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	before := liveHeap()
+	res, err := db.ExecContext(ctx, "LOAD DATA INFILE '"+filepath.ToSlash(f.Name())+
+		"' INTO TABLE h.ratings FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n' (`userId`, `movieId`, `rating`, `timestamp`)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := liveHeap()
+	if n, err := res.RowsAffected(); err != nil || n != rows {
+		t.Fatalf("loaded %d rows (%v), want %d", n, err, rows)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM h.ratings").Scan(&n); err != nil || n != rows {
+		t.Fatalf("COUNT(*) = %d (%v), want %d", n, err, rows)
+	}
+	per := (float64(after) - float64(before)) / rows
+	t.Logf("%.1f bytes of heap a rating", per)
+	if per > bound {
+		t.Errorf("the server holds %.1f bytes of heap a rating, want at most %.0f", per, bound)
+	}
+	runtime.KeepAlive(srv)
+}
