@@ -94,15 +94,6 @@ func Run(ctx context.Context, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("start embedded mysql: secure_file_priv: %w", err)
 	}
 
-	s := &Server{cfg: c, done: make(chan struct{})}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", c.addr)
-	if err != nil {
-		return nil, fmt.Errorf("start embedded mysql: listen %s: %w", c.addr, err)
-	}
-	s.listener = ln
-	forward.add(s, c.log)
-
 	var pro sql.DatabaseProvider
 	var session func(*sql.BaseSession) sql.Session
 	switch c.storage {
@@ -113,10 +104,18 @@ func Run(ctx context.Context, opts ...Option) (*Server, error) {
 		cp := colstore.NewProvider(c.log)
 		pro, session = cp, func(b *sql.BaseSession) sql.Session { return cp.NewSession(b) }
 	default:
-		ln.Close()
-		forward.remove(s)
 		return nil, fmt.Errorf("start embedded mysql: unknown storage %v", c.storage)
 	}
+
+	s := &Server{cfg: c, done: make(chan struct{})}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", c.addr)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded mysql: listen %s: %w", c.addr, err)
+	}
+	s.listener = ln
+	forward.add(s, c.log)
+
 	// go-mysql-server's New resets process-wide status variables: one
 	// server at a time.
 	engineMu.Lock()
@@ -130,7 +129,8 @@ func Run(ctx context.Context, opts ...Option) (*Server, error) {
 		}
 		return session(sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID)), nil
 	}
-	srv, err := server.NewServer(server.Config{Protocol: "tcp", Listener: ln}, engine, sql.NewContext, builder, nil)
+	srv, err := server.NewServerWithHandler(server.Config{Protocol: "tcp", Listener: ln}, engine, sql.NewContext, builder, nil,
+		func(h vmysql.Handler) (vmysql.Handler, error) { return streaming{h}, nil })
 	if err != nil {
 		close(s.done)
 		return s, fmt.Errorf("start embedded mysql on %s: %w", ln.Addr(), err)

@@ -19,8 +19,8 @@ type Provider struct{ *shared }
 type shared struct {
 	mem *memory.DbProvider // the memory databases, one under each of ours
 	log *slog.Logger
-	mu  sync.RWMutex
-	dbs map[string]*Database // by lower-case name
+	mu  *sync.RWMutex
+	dbs map[string]*Database // by lower-case name; shared with table-function copies
 }
 
 var (
@@ -35,7 +35,7 @@ func NewProvider(log *slog.Logger) Provider {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return Provider{&shared{mem: memory.NewDBProvider(), log: log, dbs: map[string]*Database{}}}
+	return Provider{&shared{mem: memory.NewDBProvider(), log: log, mu: &sync.RWMutex{}, dbs: map[string]*Database{}}}
 }
 
 // NewSession returns a session for a connection to the provider's
@@ -120,9 +120,7 @@ func (p Provider) WithTableFunctions(fns ...sql.TableFunction) (sql.TableFunctio
 	if !ok {
 		return nil, fmt.Errorf("colstore: table functions: memory provider of type %T", mp)
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return Provider{&shared{mem: mem, log: p.log, dbs: p.dbs}}, nil
+	return Provider{&shared{mem: mem, log: p.log, mu: p.mu, dbs: p.dbs}}, nil
 }
 
 // ExternalStoredProcedure implements sql.ExternalStoredProcedureProvider.

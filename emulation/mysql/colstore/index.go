@@ -59,7 +59,17 @@ func (x *hashIndex) find(p int, skip func(int) bool) int {
 // and returns that position, or -1 when it inserted p.
 func (x *hashIndex) add(p int) int {
 	if (x.used+1)*5 > len(x.slots)*4 {
-		x.grow()
+		if x.used == p {
+			// The index holds every position below p (no row was
+			// deleted): rehash them in order, reading the rows in
+			// order, rather than in the order of the slots.
+			x.slots, x.tags = make([]uint32, 2*len(x.slots)), make([]uint8, 2*len(x.slots))
+			for q := range p {
+				x.place(q, x.hash(q))
+			}
+		} else {
+			x.grow()
+		}
 	}
 	h := x.hash(p)
 	mask := uint64(len(x.slots) - 1)

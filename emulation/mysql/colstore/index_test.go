@@ -85,3 +85,39 @@ func TestRoomFor(t *testing.T) {
 		}
 	}
 }
+
+// TestHashIndexAdd adds positions through several growths, with repeated
+// keys refused, and finds every key afterwards.
+func TestHashIndexAdd(t *testing.T) {
+	t.Parallel()
+	var keys []int
+	x := newHashIndex(func(p int) uint64 { return mix(uint64(keys[p])) }, func(p, q int) bool { return keys[p] == keys[q] })
+	first := map[int]int{}
+	for i := range 50_000 {
+		k := i * 7 % 40_000 // keys 0-39,999; the last 10,000 repeat
+		p := len(keys)
+		keys = append(keys, k)
+		q := x.add(p)
+		want, dup := first[k]
+		switch {
+		case dup && q != want:
+			t.Fatalf("add key %d: %d, want the first position %d", k, q, want)
+		case dup:
+			keys = keys[:p] // a refused row is not stored
+		case q != -1:
+			t.Fatalf("add key %d: %d, want -1", k, q)
+		default:
+			first[k] = p
+		}
+	}
+	if x.used != len(first) {
+		t.Fatalf("%d entries, want %d", x.used, len(first))
+	}
+	for k, p := range first {
+		keys = append(keys, k)
+		if q := x.find(len(keys)-1, nil); q != p {
+			t.Fatalf("key %d at %d, want %d", k, q, p)
+		}
+		keys = keys[:len(keys)-1]
+	}
+}
