@@ -31,7 +31,7 @@
 // a fast path that builds the same syntax tree as go-mysql-server's
 // generated parser (which spends more time on such a statement than the
 // insert does); other statements go to the generated parser. A multi-row
-// INSERT then costs about 1.4 times the CPU of LOAD DATA INFILE per row
+// INSERT then costs about 1.5 times the CPU of LOAD DATA INFILE per row
 // (go-mysql-server binds every literal), and both take constant time per
 // row as the table grows.
 //
