@@ -1,7 +1,6 @@
 package colstore
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -381,5 +380,3 @@ func (s *store) truncateAll() int {
 	}
 	return n
 }
-
-var errNotFound = errors.New("row not found")
