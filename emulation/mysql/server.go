@@ -16,6 +16,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	vmysql "github.com/dolthub/vitess/go/mysql"
 	"github.com/sirupsen/logrus"
+
+	"github.com/mldatalake/mldatalake/emulation/mysql/colstore"
 )
 
 // Server is an embedded MySQL-compatible server on a loopback port.
@@ -30,8 +32,32 @@ type Server struct {
 }
 
 type config struct {
-	addr string
-	log  *slog.Logger
+	addr    string
+	log     *slog.Logger
+	storage Storage
+}
+
+// Storage is how the server keeps the rows of the tables it creates.
+type Storage int
+
+const (
+	// StorageCompact keeps rows in typed column chunks (package
+	// emulation/mysql/colstore), and falls back to go-mysql-server's memory
+	// tables for tables it cannot hold. The default.
+	StorageCompact Storage = iota
+	// StorageMemory keeps every table in go-mysql-server's memory tables,
+	// which box each value and copy rows on each statement.
+	StorageMemory
+)
+
+func (s Storage) String() string {
+	switch s {
+	case StorageCompact:
+		return "compact"
+	case StorageMemory:
+		return "memory"
+	}
+	return fmt.Sprintf("Storage(%d)", int(s))
 }
 
 // Option configures a Server.
@@ -39,6 +65,10 @@ type Option func(*config)
 
 // WithAddr sets the listen address; the default is 127.0.0.1:0.
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithStorage chooses how tables keep their rows; the default is
+// StorageCompact.
+func WithStorage(st Storage) Option { return func(c *config) { c.storage = st } }
 
 // WithLogger receives go-mysql-server's log entries; the default discards them.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
@@ -64,6 +94,19 @@ func Run(ctx context.Context, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("start embedded mysql: secure_file_priv: %w", err)
 	}
 
+	var pro sql.DatabaseProvider
+	var session func(*sql.BaseSession) sql.Session
+	switch c.storage {
+	case StorageMemory:
+		mp := memory.NewDBProvider()
+		pro, session = mp, func(b *sql.BaseSession) sql.Session { return memory.NewSession(b, mp) }
+	case StorageCompact:
+		cp := colstore.NewProvider(c.log)
+		pro, session = cp, func(b *sql.BaseSession) sql.Session { return cp.NewSession(b) }
+	default:
+		return nil, fmt.Errorf("start embedded mysql: unknown storage %v", c.storage)
+	}
+
 	s := &Server{cfg: c, done: make(chan struct{})}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.addr)
@@ -73,16 +116,21 @@ func Run(ctx context.Context, opts ...Option) (*Server, error) {
 	s.listener = ln
 	forward.add(s, c.log)
 
-	pro := memory.NewDBProvider()
+	// go-mysql-server's New resets process-wide status variables: one
+	// server at a time.
+	engineMu.Lock()
 	engine := gms.NewDefault(pro)
+	engineMu.Unlock()
+	engine.Parser = newParser()
 	builder := func(_ context.Context, conn *vmysql.Conn, addr string) (sql.Session, error) {
 		var client sql.Client
 		if u, ok := conn.UserData.(sql.MysqlConnectionUser); ok {
 			client = sql.Client{Address: u.Host, User: u.User, Capabilities: conn.Capabilities}
 		}
-		return memory.NewSession(sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID), pro), nil
+		return session(sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID)), nil
 	}
-	srv, err := server.NewServer(server.Config{Protocol: "tcp", Listener: ln}, engine, sql.NewContext, builder, nil)
+	srv, err := server.NewServerWithHandler(server.Config{Protocol: "tcp", Listener: ln}, engine, sql.NewContext, builder, nil,
+		func(h vmysql.Handler) (vmysql.Handler, error) { return streaming{h}, nil })
 	if err != nil {
 		close(s.done)
 		return s, fmt.Errorf("start embedded mysql on %s: %w", ln.Addr(), err)
@@ -144,6 +192,8 @@ func (s *Server) Close() error {
 	})
 	return s.closeErr
 }
+
+var engineMu sync.Mutex
 
 // quietLogrus turns off logrus's standard output once per process and routes
 // its entries to the servers' slog loggers instead.

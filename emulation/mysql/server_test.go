@@ -149,6 +149,15 @@ func TestRunErrors(t *testing.T) {
 			t.Fatalf("err = %v, want a listen error", err)
 		}
 	})
+	t.Run("unknown storage", func(t *testing.T) {
+		srv, err := mysql.Run(t.Context(), mysql.WithStorage(mysql.Storage(9)))
+		if srv != nil {
+			defer srv.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), "storage") {
+			t.Fatalf("err = %v, want an unknown storage error", err)
+		}
+	})
 	t.Run("canceled context", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
@@ -211,4 +220,51 @@ func BenchmarkEmbeddedMySQLStart(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestMultiStatementResults reads two result sets of one query, large
+// enough to be sent in several batches, value by value: the rows the
+// server already sent are released as it streams (see streaming), never
+// before.
+func TestMultiStatementResults(t *testing.T) {
+	t.Parallel()
+	srv := mysql.NewTestServer(t)
+	db := open(t, srv.DSN(""))
+	ctx := t.Context()
+	q := "SELECT CONCAT('row ', a.n * 100 + b.n) FROM (" + digits(100) + ") a, (" + digits(100) + ") b ORDER BY a.n, b.n; SELECT 'second'"
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var s string
+	for i := 0; rows.Next(); i++ {
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("row %d", i); s != want {
+			t.Fatalf("row %d = %q, want %q", i, s, want)
+		}
+	}
+	if !rows.NextResultSet() || !rows.Next() {
+		t.Fatalf("no second result set: %v", rows.Err())
+	}
+	if err := rows.Scan(&s); err != nil || s != "second" {
+		t.Fatalf("second result = %q, %v", s, err)
+	}
+	if _, err := db.ExecContext(ctx, "SELECT 1"); err != nil {
+		t.Fatalf("a query after: %v", err)
+	}
+}
+
+// digits is a derived table of n rows, column n from 0 to n-1.
+func digits(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		fmt.Fprintf(&b, "SELECT %d AS n", i)
+	}
+	return b.String()
 }
