@@ -116,7 +116,7 @@ func TestStream(t *testing.T) {
 			srv := emulation.NewTestServer(t, emulation.WithFaults(fc))
 			body, want := ratingsCSV(1200)
 			c := setup(t, srv, body)
-			opts := stream.Options{BufferInterval: time.Second, Shards: 4, DeliveryTimeout: time.Minute, SettleTime: time.Second}
+			opts := stream.Options{BufferInterval: time.Second, Shards: 4, DeliveryTimeout: time.Minute}
 			if tc.gzip {
 				opts.Compression = fhtypes.CompressionFormatGzip
 			}
