@@ -8,8 +8,8 @@
 #
 # DIR (default: a new temporary folder) keeps the emulator binary, its log,
 # and the suite's npm install between runs. The suite is looked up in
-# $CONFORMANCE_DIR, else in shared/conformance beside the repository or one
-# level above it. Without node and npm, or without the suite, it says so and
+# $CONFORMANCE_DIR, else in shared/conformance beside the repository, one
+# level above it, or in /work/shared/conformance. Without node and npm, or without the suite, it says so and
 # skips (exit 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,8 @@ command -v python3 >/dev/null || skip "python3 is not installed (run-dynamodb.sh
 
 suite=${CONFORMANCE_DIR:-}
 if [ -z "$suite" ]; then
-  for d in "$repo/../shared/conformance" "$repo/../../shared/conformance"; do
+  # Beside the checkout, one level up, or where this machine keeps it.
+  for d in "$repo/../shared/conformance" "$repo/../../shared/conformance" /work/shared/conformance; do
     [ -x "$d/run-dynamodb.sh" ] && { suite=$(cd "$d" && pwd); break; }
   done
 fi
