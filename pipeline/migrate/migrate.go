@@ -169,15 +169,7 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		}
 	}
 
-	clients := pipeline.NewClients(cfg)
-	ddb := clients.DynamoDB
-	if len(o.ClientOptions) > 0 {
-		ddb = dynamodb.New(ddb.Options(), o.ClientOptions...)
-	}
-	l := &loader{
-		ddb: ddb, log: log, segments: min(max(o.Workers, 1), 8),
-		baseDelay: 25 * time.Millisecond, maxDelay: 5 * time.Second,
-	}
+	l := newLoader(cfg, o)
 
 	// Prepare: the exceptions table first (kept across runs), then every
 	// target table in parallel.
@@ -231,6 +223,18 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		return report, fmt.Errorf("%w", err)
 	}
 	return report, nil
+}
+
+// newLoader builds the DynamoDB client and the loader for resolved options.
+func newLoader(cfg aws.Config, o Options) *loader {
+	ddb := pipeline.NewClients(cfg).DynamoDB
+	if len(o.ClientOptions) > 0 {
+		ddb = dynamodb.New(ddb.Options(), o.ClientOptions...)
+	}
+	return &loader{
+		ddb: ddb, log: o.Logger, segments: min(max(o.Workers, 1), 8),
+		baseDelay: 25 * time.Millisecond, maxDelay: 5 * time.Second,
+	}
 }
 
 // openSource opens the MySQL source. Values must arrive as the server's
@@ -327,7 +331,16 @@ func (l *loader) load(ctx context.Context, db *sql.DB, runs []*tableRun, exc *ex
 		}
 		return readers.Wait()
 	})
-	for range o.Workers {
+	g.Go(func() error { return l.write(ctx, jobs, o.Workers, exc, report) })
+	return g.Wait()
+}
+
+// write sends the batches of jobs with workers BatchWriteItem calls in
+// flight, sets the items DynamoDB refuses aside in exc, and calls report
+// after every batch.
+func (l *loader) write(ctx context.Context, jobs <-chan batchJob, workers int, exc *exceptionSink, report func(*tableRun)) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for range workers {
 		g.Go(func() error {
 			for job := range jobs {
 				res, err := l.writeBatch(ctx, job.t.plan.Target, job.reqs)

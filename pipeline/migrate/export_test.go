@@ -1,0 +1,65 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mldatalake/mldatalake/pipeline"
+)
+
+// Writer is the load's write path without a source, for benchmarks: the
+// loader Run builds and its pool of writers.
+type Writer struct {
+	l       *loader
+	workers int
+}
+
+// NewWriter builds the loader Run would for cfg and workers (0 means
+// DefaultWorkers).
+func NewWriter(cfg aws.Config, workers int) (*Writer, error) {
+	o, _, err := Options{Workers: workers}.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{l: newLoader(cfg, o), workers: o.Workers}, nil
+}
+
+// CreateTable creates table anew with the keys of the workshop's ratings_t:
+// partition key Id and sort key movieId, both strings.
+func (w *Writer) CreateTable(ctx context.Context, table string) error {
+	return w.l.prepare(ctx, table, KeyAttribute{"Id", types.ScalarAttributeTypeS},
+		KeyAttribute{"movieId", types.ScalarAttributeTypeS}, DropAndCreate)
+}
+
+// Write sends items to table as Run's writers do, in batches of 25 taken
+// from a channel, and returns the counts. A refused item is an error.
+func (w *Writer) Write(ctx context.Context, table string, items []map[string]types.AttributeValue) (pipeline.TableCounts, error) {
+	t := &tableRun{plan: &TablePlan{Target: table,
+		PartitionKey: KeyAttribute{"Id", types.ScalarAttributeTypeS}, SortKey: KeyAttribute{"movieId", types.ScalarAttributeTypeS}}}
+	jobs := make(chan batchJob, w.workers)
+	go func() {
+		defer close(jobs)
+		for chunk := range chunks(items, maxBatch) {
+			reqs := make([]types.WriteRequest, len(chunk))
+			for i, it := range chunk {
+				reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: it}}
+			}
+			select {
+			case jobs <- batchJob{t: t, reqs: reqs}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	exc := newExceptionSink(w.l, "exceptions-unused", "bench")
+	err := w.l.write(ctx, jobs, w.workers, exc, func(*tableRun) {})
+	for range jobs {
+	}
+	if err == nil && t.rejected.Load() > 0 {
+		err = errors.New("items refused")
+	}
+	return t.counts(), err
+}
