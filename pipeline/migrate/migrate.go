@@ -109,6 +109,9 @@ func (t *tableRun) counts() pipeline.TableCounts {
 type batchJob struct {
 	t    *tableRun
 	reqs []types.WriteRequest
+	// attempt counts the times in a row these requests came back
+	// unprocessed without progress (see worker).
+	attempt int
 }
 
 // Run performs the full load from the MySQL source at dsn to DynamoDB at
@@ -341,25 +344,7 @@ func (l *loader) load(ctx context.Context, db *sql.DB, runs []*tableRun, exc *ex
 func (l *loader) write(ctx context.Context, jobs <-chan batchJob, workers int, exc *exceptionSink, report func(*tableRun)) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for range workers {
-		g.Go(func() error {
-			for job := range jobs {
-				res, err := l.writeBatch(ctx, job.t.plan.Target, job.reqs)
-				job.t.written.Add(int64(res.written))
-				job.t.retried.Add(int64(res.retried))
-				if err != nil {
-					return err
-				}
-				for _, f := range res.failed {
-					item := f.req.PutRequest.Item
-					if err := exc.add(ctx, job.t.plan, itemStatement(job.t.plan, item), f.reason); err != nil {
-						return err
-					}
-					job.t.rejected.Add(1)
-				}
-				report(job.t)
-			}
-			return nil
-		})
+		g.Go(func() error { return l.worker(ctx, jobs, exc, report) })
 	}
 	return g.Wait()
 }
@@ -426,6 +411,14 @@ func (p *TablePlan) keyOf(item map[string]types.AttributeValue) string {
 		return pk
 	}
 	return strconv.Itoa(len(pk)) + ":" + pk + scalarText(item[p.SortKey.Name])
+}
+
+// requestKey is keyOf the item or key of a write request.
+func (p *TablePlan) requestKey(r types.WriteRequest) string {
+	if r.PutRequest != nil {
+		return p.keyOf(r.PutRequest.Item)
+	}
+	return p.keyOf(r.DeleteRequest.Key)
 }
 
 // validate checks, per table, that the source rows are the target items
