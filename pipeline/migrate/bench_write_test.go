@@ -112,3 +112,42 @@ func BenchmarkBatchWriteVsDynalite(b *testing.B) {
 		b.ReportMetric(rate(sides[0])/rate(sides[1]), "x-dynalite")
 	}
 }
+
+// BenchmarkWriteWorkers is BenchmarkBatchWriteVsDynalite's write path
+// against the embedded emulator with 2 to 32 writers, to choose
+// DefaultWorkers.
+func BenchmarkWriteWorkers(b *testing.B) {
+	const perRound = 20_000
+	for _, workers := range []int{2, 4, 8, 16, 32} {
+		b.Run("workers="+strconv.Itoa(workers), func(b *testing.B) {
+			ctx := context.Background()
+			w, err := migrate.NewWriter(targets()[0].start(b), workers)
+			if err != nil {
+				b.Fatal(err)
+			}
+			table := "bench_ratings_" + suffix()
+			if err := w.CreateTable(ctx, table); err != nil {
+				b.Fatal(err)
+			}
+			var (
+				elapsed, cpu time.Duration
+				items        int64
+			)
+			round := 0
+			for b.Loop() {
+				batch := ratingItems(round*perRound, (round+1)*perRound)
+				round++
+				start, c0 := time.Now(), cpuTime()
+				counts, err := w.Write(ctx, table, batch)
+				elapsed += time.Since(start)
+				cpu += cpuTime() - c0
+				if err != nil {
+					b.Fatal(err)
+				}
+				items += counts.Written
+			}
+			b.ReportMetric(float64(items)/elapsed.Seconds(), "items/s")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(items), "cpu-ns/item")
+		})
+	}
+}
