@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/mldatalake/mldatalake/emulation"
 	"github.com/mldatalake/mldatalake/pipeline/migrate"
 )
 
@@ -43,21 +44,29 @@ func ratingItems(from, to int) []map[string]types.AttributeValue {
 	return items
 }
 
+// inProcess is the embedded emulator reached without a socket
+// (emulation.Server.InProcessConfig), as the embedded default does.
+var inProcess = target{name: "inprocess", embedded: true, start: func(t testing.TB, opts ...emulation.Option) aws.Config {
+	return emulation.NewTestServer(t, opts...).InProcessConfig()
+}}
+
 // BenchmarkBatchWriteVsDynalite is the load's write path alone, with the
 // pipeline's access pattern: rating items as the workshop mapping builds
 // them, in batches of 25 from a channel, DefaultWorkers BatchWriteItem
 // calls in flight through the pipeline's DynamoDB client. Each iteration
-// writes 20,000 new items to the embedded emulator and, when
-// DYNALITE_ENDPOINT is set, as many to dynalite, in turns, so that both
-// see the same machine. It reports each target's items/s, the ratio
-// (x-dynalite) and the process's CPU time per item written to the
-// embedded emulator (client and server both in this process; steadier
-// than wall time on a shared machine).
+// writes 20,000 new items to the embedded emulator over HTTP ("embedded"),
+// to it in process ("inprocess") and, when DYNALITE_ENDPOINT is set, to
+// dynalite, in turns, so that all see the same machine. It reports each
+// target's items/s, the ratios to dynalite (x-dynalite over HTTP,
+// inprocess-x-dynalite) and the process's CPU time per item written to the
+// embedded emulator (client and server both in this process; steadier than
+// wall time on a shared machine).
 func BenchmarkBatchWriteVsDynalite(b *testing.B) {
 	const perRound = 20_000
 	ctx := context.Background()
 	tgts := targets()
-	if len(tgts) == 1 {
+	tgts = append(tgts[:1], append([]target{inProcess}, tgts[1:]...)...)
+	if len(tgts) == 2 {
 		b.Log("DYNALITE_ENDPOINT is not set: measuring the embedded emulator alone (start dynalite with .ci/dynalite.sh)")
 	}
 	type side struct {
@@ -88,7 +97,7 @@ func BenchmarkBatchWriteVsDynalite(b *testing.B) {
 	for b.Loop() {
 		items := ratingItems(round*perRound, (round+1)*perRound)
 		for k := range sides {
-			s := sides[(k+round)%len(sides)] // alternate who goes first
+			s := sides[(k+round)%len(sides)] // take turns at going first
 			start, c0 := time.Now(), cpuTime()
 			counts, err := s.w.Write(ctx, s.table, items)
 			s.elapsed += time.Since(start)
@@ -107,21 +116,24 @@ func BenchmarkBatchWriteVsDynalite(b *testing.B) {
 	for _, s := range sides {
 		b.ReportMetric(rate(s), s.name+"-items/s")
 	}
-	b.ReportMetric(float64(sides[0].cpu.Nanoseconds())/float64(sides[0].items), "embedded-cpu-ns/item")
-	if len(sides) > 1 {
-		b.ReportMetric(rate(sides[0])/rate(sides[1]), "x-dynalite")
+	for _, s := range sides[:2] {
+		b.ReportMetric(float64(s.cpu.Nanoseconds())/float64(s.items), s.name+"-cpu-ns/item")
+	}
+	if len(sides) > 2 {
+		b.ReportMetric(rate(sides[0])/rate(sides[2]), "x-dynalite")
+		b.ReportMetric(rate(sides[1])/rate(sides[2]), "inprocess-x-dynalite")
 	}
 }
 
 // BenchmarkWriteWorkers is BenchmarkBatchWriteVsDynalite's write path
-// against the embedded emulator with 2 to 32 writers, to choose
+// against the embedded emulator in process with 2 to 32 writers, to choose
 // DefaultWorkers.
 func BenchmarkWriteWorkers(b *testing.B) {
 	const perRound = 20_000
 	for _, workers := range []int{2, 4, 8, 16, 32} {
 		b.Run("workers="+strconv.Itoa(workers), func(b *testing.B) {
 			ctx := context.Background()
-			w, err := migrate.NewWriter(targets()[0].start(b), workers)
+			w, err := migrate.NewWriter(inProcess.start(b), workers)
 			if err != nil {
 				b.Fatal(err)
 			}
