@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,4 +63,40 @@ func (w *Writer) Write(ctx context.Context, table string, items []map[string]typ
 		err = errors.New("items refused")
 	}
 	return t.counts(), err
+}
+
+// ReadItems reads the tables opts selects from the source at dsn and
+// builds their items as Run does, without writing them, and returns how
+// many it built: the load's source side alone, for benchmarks.
+func ReadItems(ctx context.Context, dsn string, opts Options) (int64, error) {
+	o, m, err := opts.resolve()
+	if err != nil {
+		return 0, err
+	}
+	db, err := openSource(dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	tables, err := discover(ctx, db, m)
+	if err != nil {
+		return 0, err
+	}
+	plans, err := m.Plan(tables)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, p := range plans {
+		err := streamRows(ctx, db, p, o.Logger, func(row []sql.NullString) error {
+			if _, err := p.Item(row); err == nil {
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
