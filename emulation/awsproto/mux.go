@@ -161,9 +161,22 @@ func (m *Mux) WriteError(w http.ResponseWriter, err error) {
 	WriteError(w, m.proto, AsError(err, m.svc.InternalCode))
 }
 
+// An Appender renders itself as JSON, exactly as encoding/json would
+// render it; WriteJSON writes that as it is, without encoding/json's pass
+// over the result (which costs much for large responses).
+type Appender interface {
+	AppendJSON(b []byte) []byte
+}
+
 // WriteJSON writes v with the protocol's content type.
 func WriteJSON(w http.ResponseWriter, proto Protocol, status int, v any) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if a, ok := v.(Appender); ok {
+		b = a.AppendJSON(nil)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"__type":"` + proto.TypePrefix + `InternalFailure","message":"encode response"}`)

@@ -96,3 +96,40 @@ func FuzzFastBatchWriteInput(f *testing.F) {
 		}
 	})
 }
+
+// TestReadOutputAppendJSON holds readOutput's own rendering to
+// encoding/json's.
+func TestReadOutputAppendJSON(t *testing.T) {
+	t.Parallel()
+	items := []rawJSON{rawJSON(`{"Id":{"S":"a<b>&\u2028"},"n":{"N":"1.5"}}`), rawJSON(`{"l":{"L":[{"NULL":true}]}}`), nil}
+	empty := []rawJSON{}
+	tests := []struct {
+		name string
+		out  readOutput
+	}{
+		{"items", readOutput{Items: &items, Count: 3, ScannedCount: 5}},
+		{"no items", readOutput{Items: &empty}},
+		{"count only", readOutput{Count: 7, ScannedCount: 9}},
+		{"last key and capacity", readOutput{Items: &items, Count: 3, ScannedCount: 3, LastEvaluatedKey: rawJSON(`{"Id":{"S":"a"}}`),
+			ConsumedCapacity: &consumedCapacity{TableName: "t", CapacityUnits: 1.5, Table: &capacity{CapacityUnits: 1.5}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			std, err := json.Marshal(&tc.out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			own := tc.out.AppendJSON(nil)
+			var a, b any
+			if err := json.Unmarshal(std, &a); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(own, &b); err != nil {
+				t.Fatalf("own rendering is not JSON: %v\n%s", err, own)
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("own rendering\n%s\nencoding/json\n%s", own, std)
+			}
+		})
+	}
+}
