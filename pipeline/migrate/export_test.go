@@ -2,7 +2,6 @@ package migrate
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -88,8 +87,9 @@ func ReadItems(ctx context.Context, dsn string, opts Options) (int64, error) {
 	}
 	var n int64
 	for _, p := range plans {
-		err := streamRows(ctx, db, p, o.Logger, func(row []sql.NullString) error {
-			if _, err := p.Item(row); err == nil {
+		var alloc itemAlloc
+		err := streamRows(ctx, db, p, o.Logger, func(row []rowValue) error {
+			if _, err := p.item(row, &alloc); err == nil {
 				n++
 			}
 			return nil

@@ -373,16 +373,17 @@ func (l *loader) read(ctx context.Context, db *sql.DB, t *tableRun, jobs chan<- 
 		clear(keys)
 		return nil
 	}
-	err := streamRows(ctx, db, p, l.log, func(row []sql.NullString) error {
+	var alloc itemAlloc
+	err := streamRows(ctx, db, p, l.log, func(row []rowValue) error {
 		t.read.Add(1)
-		item, err := p.Item(row)
+		item, err := p.item(row, &alloc)
 		if err != nil {
 			var re *RowError
 			if !errors.As(err, &re) {
 				return err
 			}
 			t.rejected.Add(1)
-			return exc.add(ctx, p, rowStatement(p, row), re.Reason)
+			return exc.add(ctx, p, rowStatement(p, nullStrings(row)), re.Reason)
 		}
 		req := types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}
 		k := p.keyOf(item)
