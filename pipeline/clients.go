@@ -2,11 +2,13 @@ package pipeline
 
 import (
 	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -46,12 +48,26 @@ func (backoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
 	return time.Duration(rand.Int64N(int64(ceiling)) + 1), nil
 }
 
+// MaxConnsPerHost is how many idle connections to one endpoint the clients
+// keep for reuse (the SDK's default keeps 10): enough for every parallel
+// writer and scan segment of a stage, so that none opens a connection per
+// request.
+const MaxConnsPerHost = 64
+
 // NewClients builds the clients. S3 uses path-style addressing when an
 // endpoint is configured (an emulator or LocalStack), virtual-hosted style on
 // real AWS. Every client retries up to MaxAttempts with exponential backoff
-// and full jitter from BaseBackoff to MaxBackoff.
+// and full jitter from BaseBackoff to MaxBackoff. Unless cfg has an HTTP
+// client, they share one that keeps MaxConnsPerHost idle connections per
+// endpoint.
 func NewClients(cfg aws.Config) *Clients {
 	cfg = cfg.Copy()
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConns = 4 * MaxConnsPerHost
+			t.MaxIdleConnsPerHost = MaxConnsPerHost
+		})
+	}
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = MaxAttempts

@@ -109,7 +109,7 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.WriteError(w, Errorf(http.StatusBadRequest, CodeSerialization, "JSON protocol requests must be POST"))
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := ReadBody(r)
 	if err != nil {
 		m.WriteError(w, Errorf(http.StatusBadRequest, CodeSerialization, "read body: %v", err))
 		return
@@ -122,6 +122,35 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.WriteJSON(w, http.StatusOK, out)
 }
 
+// maxPrealloc bounds the buffer ReadBody allocates up front from a
+// request's Content-Length.
+const maxPrealloc = 16 << 20
+
+// ReadBody reads a request's body in one allocation when its length is
+// known (io.ReadAll grows its buffer from 512 bytes, copying as it goes).
+func ReadBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength <= 0 || r.ContentLength > maxPrealloc {
+		return io.ReadAll(r.Body)
+	}
+	// One byte more than announced, so that a longer body still reads to
+	// the end (and is then as long as it is).
+	buf := make([]byte, 0, r.ContentLength+1)
+	for {
+		n, err := r.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			rest, err := io.ReadAll(r.Body)
+			return append(buf, rest...), err
+		}
+	}
+}
+
 // WriteJSON writes v as the service's JSON response.
 func (m *Mux) WriteJSON(w http.ResponseWriter, status int, v any) {
 	WriteJSON(w, m.proto, status, v)
@@ -132,9 +161,22 @@ func (m *Mux) WriteError(w http.ResponseWriter, err error) {
 	WriteError(w, m.proto, AsError(err, m.svc.InternalCode))
 }
 
+// An Appender renders itself as JSON, exactly as encoding/json would
+// render it; WriteJSON writes that as it is, without encoding/json's pass
+// over the result (which costs much for large responses).
+type Appender interface {
+	AppendJSON(b []byte) []byte
+}
+
 // WriteJSON writes v with the protocol's content type.
 func WriteJSON(w http.ResponseWriter, proto Protocol, status int, v any) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if a, ok := v.(Appender); ok {
+		b = a.AppendJSON(nil)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"__type":"` + proto.TypePrefix + `InternalFailure","message":"encode response"}`)

@@ -122,9 +122,12 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 	if len(body) > maxRequestSize {
 		return nil, awsproto.Validation("Request size exceeded the maximum allowed size of %d bytes", maxRequestSize)
 	}
-	var in batchWriteItemInput
-	if err := decodeBody(body, &in); err != nil {
-		return nil, err
+	in, ok := fastBatchWriteInput(body)
+	if !ok {
+		in = &batchWriteItemInput{}
+		if err := decodeBody(body, in); err != nil {
+			return nil, err
+		}
 	}
 	names := make([]string, 0, len(in.RequestItems))
 	for name := range in.RequestItems {

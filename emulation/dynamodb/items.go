@@ -325,13 +325,18 @@ type readOptions struct {
 }
 
 func (o readOptions) render(r Record) rawJSON {
+	return o.appendRender(nil, r)
+}
+
+// appendRender appends what render returns to b.
+func (o readOptions) appendRender(b []byte, r Record) []byte {
 	if o.paths == nil {
-		return r.AppendJSON(nil)
+		return r.AppendJSON(b)
 	}
 	if top := topLevelNames(o.paths); top != nil {
-		return r.appendAttrsJSON(nil, func(n string) bool { return top[n] })
+		return r.appendAttrsJSON(b, func(n string) bool { return top[n] })
 	}
-	return appendItemJSON(nil, project(r.Item(), o.paths))
+	return appendItemJSON(b, project(r.Item(), o.paths))
 }
 
 // topLevelNames returns the names of paths that are all top-level

@@ -2,6 +2,9 @@ package dynamodb
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mldatalake/mldatalake/emulation/awsproto"
@@ -42,6 +45,44 @@ type readOutput struct {
 	ScannedCount     int               `json:"ScannedCount"`
 	LastEvaluatedKey rawJSON           `json:"LastEvaluatedKey,omitempty"`
 	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
+}
+
+// AppendJSON renders the output as encoding/json would, in one buffer and
+// without its pass over every item's JSON: a page is up to 1 MB of items.
+func (o *readOutput) AppendJSON(b []byte) []byte {
+	if o.Items != nil {
+		n := 64 + len(o.LastEvaluatedKey)
+		for _, it := range *o.Items {
+			n += len(it) + 1
+		}
+		b = slices.Grow(b, n)
+		b = append(b, `{"Items":[`...)
+		for i, it := range *o.Items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if len(it) == 0 {
+				it = rawJSON("null")
+			}
+			b = append(b, it...)
+		}
+		b = append(b, `],"Count":`...)
+	} else {
+		b = append(b, `{"Count":`...)
+	}
+	b = strconv.AppendInt(b, int64(o.Count), 10)
+	b = append(b, `,"ScannedCount":`...)
+	b = strconv.AppendInt(b, int64(o.ScannedCount), 10)
+	if len(o.LastEvaluatedKey) > 0 {
+		b = append(b, `,"LastEvaluatedKey":`...)
+		b = append(b, o.LastEvaluatedKey...)
+	}
+	if o.ConsumedCapacity != nil {
+		cc, _ := json.Marshal(o.ConsumedCapacity)
+		b = append(b, `,"ConsumedCapacity":`...)
+		b = append(b, cc...)
+	}
+	return append(b, '}')
 }
 
 // readPlan is what Scan and Query share once the request is validated.
@@ -339,7 +380,8 @@ func (p *readPlan) startPosition(start Item) (*Position, error) {
 type page struct {
 	p        *readPlan
 	tx       ReadTx
-	items    []rawJSON
+	items    []rawJSON // rendered into buf's chunks
+	buf      []byte
 	count    int // matching items
 	scanned  int
 	size     int
@@ -374,10 +416,25 @@ func (pg *page) add(r Record) bool {
 	if match {
 		pg.count++
 		if !pg.p.count {
-			pg.items = append(pg.items, pg.p.opts.render(rec))
+			pg.items = append(pg.items, pg.render(rec))
 		}
 	}
 	return !pg.full()
+}
+
+// pageChunk is the size of the buffers a page renders its items into: one
+// allocation for many items.
+const pageChunk = 64 << 10
+
+// render renders an item into the page's current buffer, or a new one when
+// it is nearly full.
+func (pg *page) render(r Record) rawJSON {
+	if cap(pg.buf)-len(pg.buf) < 1024 {
+		pg.buf = make([]byte, 0, pageChunk)
+	}
+	start := len(pg.buf)
+	pg.buf = pg.p.opts.appendRender(pg.buf, r)
+	return pg.buf[start:len(pg.buf):len(pg.buf)]
 }
 
 // full reports whether Limit items were evaluated or 1 MB of data read.

@@ -296,3 +296,23 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Errorf("key rendering %s", key)
 	}
 }
+
+// BenchmarkStorePut puts rating items into a store that already holds a
+// million, whose index no longer fits the processor's caches, as in a
+// full load's later part.
+func BenchmarkStorePut(b *testing.B) {
+	s := newStore("Id", tagS, "", 0)
+	put := func(i int) {
+		it := benchRating(i)
+		s.put(s.encode(it), []byte(*it["Id"].S), nil)
+	}
+	const preload = 1_000_000
+	for i := range preload {
+		put(i)
+	}
+	i := preload
+	for b.Loop() {
+		put(i)
+		i++
+	}
+}

@@ -21,7 +21,7 @@ func openEmbedded(ctx context.Context, e *Env, o options) error {
 		return fmt.Errorf("start AWS emulator: %w", err)
 	}
 	e.onClose(srv.Close)
-	e.AWS = srv.Config()
+	e.AWS = srv.InProcessConfig() // the stages run in this process: no socket between them and the emulator
 	e.Endpoint = srv.URL
 	e.Notes = append(e.Notes, "AWS emulator (S3, DynamoDB, Kinesis, Firehose, IAM, STS) at "+srv.URL)
 	if o.faults.Enabled() {

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/mldatalake/mldatalake/emulation"
+	"github.com/mldatalake/mldatalake/emulation/fault"
 	"github.com/mldatalake/mldatalake/pipeline/migrate"
 )
 
@@ -41,11 +45,18 @@ func (e *env) workshopScale(b *testing.B) {
 // BenchmarkWorkshopLoad runs the whole load (tables dropped and created,
 // rows streamed, written and validated) of the workshop-scale dataset from
 // each source into each target, and reports the items written per second.
+// The target inprocess is the embedded emulator reached without a socket,
+// as the embedded default does; embedded-partial5 is the embedded emulator
+// leaving 5% of the batches' items unprocessed
+// (EMULATOR_FAULTS=partial=0.05).
 func BenchmarkWorkshopLoad(b *testing.B) {
+	partial := target{name: "embedded-partial5", embedded: true, start: func(t testing.TB, _ ...emulation.Option) aws.Config {
+		return emulation.NewTestServer(t, emulation.WithFaults(fault.Config{Rates: map[fault.Kind]float64{fault.Partial: 0.05}, Seed: 1})).Config()
+	}}
 	for _, src := range sources(b) {
 		e := createEnv(b, src, src.name != "embedded-mysql")
 		e.workshopScale(b)
-		for _, tgt := range targets() {
+		for _, tgt := range append(targets(), inProcess, partial) {
 			b.Run(src.name+"/"+tgt.name, func(b *testing.B) {
 				cfg := tgt.start(b)
 				opts := e.options(migrate.DropAndCreate)

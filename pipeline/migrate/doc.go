@@ -15,7 +15,10 @@
 // says, streams each table's rows from MySQL (all values read as text, so
 // DECIMAL 3.0 stays "3.0"), writes them with BatchWriteItem from parallel
 // workers, retrying unprocessed items and throttles with exponential backoff
-// and jitter, and sets rows DynamoDB cannot take aside in the exceptions
+// and jitter (unprocessed items wait out their backoff in their writer's
+// queue while it goes on, and go again merged into full batches; a writer
+// pauses only when DynamoDB makes no progress), and sets rows DynamoDB cannot
+// take aside in the exceptions
 // table (Names.ExceptionsTable, DMS's awsdms_full_load_exceptions). Afterwards it validates as DMS data validation
 // does: for each table, the source rows equal the target items plus the
 // exceptions of this run.

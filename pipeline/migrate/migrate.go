@@ -109,6 +109,9 @@ func (t *tableRun) counts() pipeline.TableCounts {
 type batchJob struct {
 	t    *tableRun
 	reqs []types.WriteRequest
+	// attempt counts the times in a row these requests came back
+	// unprocessed without progress (see worker).
+	attempt int
 }
 
 // Run performs the full load from the MySQL source at dsn to DynamoDB at
@@ -169,15 +172,7 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		}
 	}
 
-	clients := pipeline.NewClients(cfg)
-	ddb := clients.DynamoDB
-	if len(o.ClientOptions) > 0 {
-		ddb = dynamodb.New(ddb.Options(), o.ClientOptions...)
-	}
-	l := &loader{
-		ddb: ddb, log: log, segments: min(max(o.Workers, 1), 8),
-		baseDelay: 25 * time.Millisecond, maxDelay: 5 * time.Second,
-	}
+	l := newLoader(cfg, o)
 
 	// Prepare: the exceptions table first (kept across runs), then every
 	// target table in parallel.
@@ -231,6 +226,18 @@ func Run(ctx context.Context, cfg aws.Config, dsn string, opts Options) (report 
 		return report, fmt.Errorf("%w", err)
 	}
 	return report, nil
+}
+
+// newLoader builds the DynamoDB client and the loader for resolved options.
+func newLoader(cfg aws.Config, o Options) *loader {
+	ddb := pipeline.NewClients(cfg).DynamoDB
+	if len(o.ClientOptions) > 0 {
+		ddb = dynamodb.New(ddb.Options(), o.ClientOptions...)
+	}
+	return &loader{
+		ddb: ddb, log: o.Logger, segments: min(max(o.Workers, 1), 8),
+		baseDelay: 25 * time.Millisecond, maxDelay: 5 * time.Second,
+	}
 }
 
 // openSource opens the MySQL source. Values must arrive as the server's
@@ -327,26 +334,17 @@ func (l *loader) load(ctx context.Context, db *sql.DB, runs []*tableRun, exc *ex
 		}
 		return readers.Wait()
 	})
-	for range o.Workers {
-		g.Go(func() error {
-			for job := range jobs {
-				res, err := l.writeBatch(ctx, job.t.plan.Target, job.reqs)
-				job.t.written.Add(int64(res.written))
-				job.t.retried.Add(int64(res.retried))
-				if err != nil {
-					return err
-				}
-				for _, f := range res.failed {
-					item := f.req.PutRequest.Item
-					if err := exc.add(ctx, job.t.plan, itemStatement(job.t.plan, item), f.reason); err != nil {
-						return err
-					}
-					job.t.rejected.Add(1)
-				}
-				report(job.t)
-			}
-			return nil
-		})
+	g.Go(func() error { return l.write(ctx, jobs, o.Workers, exc, report) })
+	return g.Wait()
+}
+
+// write sends the batches of jobs with workers BatchWriteItem calls in
+// flight, sets the items DynamoDB refuses aside in exc, and calls report
+// after every batch.
+func (l *loader) write(ctx context.Context, jobs <-chan batchJob, workers int, exc *exceptionSink, report func(*tableRun)) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for range workers {
+		g.Go(func() error { return l.worker(ctx, jobs, exc, report) })
 	}
 	return g.Wait()
 }
@@ -375,16 +373,17 @@ func (l *loader) read(ctx context.Context, db *sql.DB, t *tableRun, jobs chan<- 
 		clear(keys)
 		return nil
 	}
-	err := streamRows(ctx, db, p, l.log, func(row []sql.NullString) error {
+	var alloc itemAlloc
+	err := streamRows(ctx, db, p, l.log, func(row []rowValue) error {
 		t.read.Add(1)
-		item, err := p.Item(row)
+		item, err := p.item(row, &alloc)
 		if err != nil {
 			var re *RowError
 			if !errors.As(err, &re) {
 				return err
 			}
 			t.rejected.Add(1)
-			return exc.add(ctx, p, rowStatement(p, row), re.Reason)
+			return exc.add(ctx, p, rowStatement(p, nullStrings(row)), re.Reason)
 		}
 		req := types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}
 		k := p.keyOf(item)
@@ -413,6 +412,14 @@ func (p *TablePlan) keyOf(item map[string]types.AttributeValue) string {
 		return pk
 	}
 	return strconv.Itoa(len(pk)) + ":" + pk + scalarText(item[p.SortKey.Name])
+}
+
+// requestKey is keyOf the item or key of a write request.
+func (p *TablePlan) requestKey(r types.WriteRequest) string {
+	if r.PutRequest != nil {
+		return p.keyOf(r.PutRequest.Item)
+	}
+	return p.keyOf(r.DeleteRequest.Key)
 }
 
 // validate checks, per table, that the source rows are the target items

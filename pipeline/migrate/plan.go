@@ -367,50 +367,101 @@ func (e *RowError) Error() string { return e.Reason }
 // key over DynamoDB's key size, an invalid number, text that is not UTF-8, or
 // an item over 400 KB.
 func (p *TablePlan) Item(row []sql.NullString) (map[string]types.AttributeValue, error) {
+	vals := make([]rowValue, len(row))
+	for i, v := range row {
+		vals[i] = rowValue{b: []byte(v.String), null: !v.Valid}
+	}
+	return p.item(vals, &itemAlloc{})
+}
+
+// itemAlloc is what building items reuses: a buffer for a row's text and
+// slabs the attribute values come from, a few allocations for many items
+// instead of several per item.
+type itemAlloc struct {
+	buf  []byte
+	ends []int
+	s    []types.AttributeValueMemberS
+	n    []types.AttributeValueMemberN
+}
+
+func (a *itemAlloc) newS(v string) *types.AttributeValueMemberS {
+	if len(a.s) == cap(a.s) {
+		a.s = make([]types.AttributeValueMemberS, 0, 256)
+	}
+	a.s = append(a.s, types.AttributeValueMemberS{Value: v})
+	return &a.s[len(a.s)-1]
+}
+
+func (a *itemAlloc) newN(v string) *types.AttributeValueMemberN {
+	if len(a.n) == cap(a.n) {
+		a.n = make([]types.AttributeValueMemberN, 0, 256)
+	}
+	a.n = append(a.n, types.AttributeValueMemberN{Value: v})
+	return &a.n[len(a.n)-1]
+}
+
+// item is Item for a row as streamRows reads it.
+func (p *TablePlan) item(row []rowValue, a *itemAlloc) (map[string]types.AttributeValue, error) {
 	if len(row) != len(p.Columns) {
 		return nil, fmt.Errorf("row has %d values, the plan reads %d columns", len(row), len(p.Columns))
 	}
-	item := make(map[string]types.AttributeValue, len(p.attrs))
-	var sb strings.Builder
-	for _, a := range p.attrs {
-		var v string
-		if a.col >= 0 {
-			if !row[a.col].Valid {
+	// Every attribute's text goes into one buffer, which becomes one string
+	// that the attributes' values are cut from; ends[i] < 0 skips p.attrs[i].
+	a.buf, a.ends = a.buf[:0], a.ends[:0]
+	for _, at := range p.attrs {
+		if at.col >= 0 {
+			if row[at.col].null {
+				a.ends = append(a.ends, -1)
 				continue
 			}
-			v = row[a.col].String
+			a.buf = append(a.buf, row[at.col].b...)
 		} else {
-			sb.Reset()
+			mark := len(a.buf)
 			anyCol, anyValue := false, false
-			for i, part := range a.parts {
-				if a.cols[i] < 0 {
-					sb.WriteString(part.literal)
+			for i, part := range at.parts {
+				if at.cols[i] < 0 {
+					a.buf = append(a.buf, part.literal...)
 					continue
 				}
 				anyCol = true
-				if row[a.cols[i]].Valid {
+				if v := row[at.cols[i]]; !v.null {
 					anyValue = true
-					sb.WriteString(row[a.cols[i]].String)
+					a.buf = append(a.buf, v.b...)
 				}
 			}
 			if anyCol && !anyValue {
+				a.buf = a.buf[:mark]
+				a.ends = append(a.ends, -1)
 				continue
 			}
-			v = sb.String()
 		}
+		a.ends = append(a.ends, len(a.buf))
+	}
+	text := string(a.buf)
+	item := make(map[string]types.AttributeValue, len(p.attrs))
+	size, start := 0, 0
+	for i, at := range p.attrs {
+		end := a.ends[i]
+		if end < 0 {
+			continue
+		}
+		v := text[start:end]
+		start = end
 		if !utf8.ValidString(v) {
-			return nil, &RowError{Reason: fmt.Sprintf("attribute %s: value is not valid UTF-8", a.name)}
+			return nil, &RowError{Reason: fmt.Sprintf("attribute %s: value is not valid UTF-8", at.name)}
 		}
-		if a.typ == types.ScalarAttributeTypeN {
+		if at.typ == types.ScalarAttributeTypeN {
 			if err := checkNumber(v); err != nil {
-				return nil, &RowError{Reason: fmt.Sprintf("attribute %s: %v", a.name, err)}
+				return nil, &RowError{Reason: fmt.Sprintf("attribute %s: %v", at.name, err)}
 			}
-			item[a.name] = &types.AttributeValueMemberN{Value: v}
+			item[at.name] = a.newN(v)
+			size += len(at.name) + numberSize(v)
 		} else {
-			item[a.name] = &types.AttributeValueMemberS{Value: v}
+			item[at.name] = a.newS(v)
+			size += len(at.name) + len(v)
 		}
 	}
-	for _, k := range []struct {
+	for _, k := range [...]struct {
 		key  KeyAttribute
 		role string
 		max  int
@@ -433,7 +484,7 @@ func (p *TablePlan) Item(row []sql.NullString) (map[string]types.AttributeValue,
 			return nil, &RowError{Reason: fmt.Sprintf("%s attribute %s is not of type %s", k.role, k.key.Name, k.key.Type)}
 		}
 	}
-	if size := ItemSize(item); size > MaxItemSize {
+	if size > MaxItemSize {
 		return nil, &RowError{Reason: fmt.Sprintf("item size %d bytes exceeds DynamoDB's limit of %d bytes (400 KB)", size, MaxItemSize)}
 	}
 	return item, nil

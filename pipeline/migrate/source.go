@@ -114,10 +114,50 @@ func (p *TablePlan) selectSQL() string {
 	return fmt.Sprintf("SELECT %s FROM %s.%s", strings.Join(cols, ", "), quoteIdent(p.Source.Schema), quoteIdent(p.Source.Name))
 }
 
+// rowValue is a column's value as the server sent it, as text: b is valid
+// until the next row is read; null marks NULL.
+type rowValue struct {
+	b    []byte
+	null bool
+	own  []byte // b's storage when the driver's value was not bytes
+}
+
+// Scan implements sql.Scanner: the driver's bytes are used as they are,
+// anything else converted to text as sql.NullString converts it.
+func (v *rowValue) Scan(src any) error {
+	switch s := src.(type) {
+	case nil:
+		v.b, v.null = nil, true
+	case []byte:
+		v.b, v.null = s, false
+	case string:
+		v.own = append(v.own[:0], s...)
+		v.b, v.null = v.own, false
+	default:
+		var ns sql.NullString
+		if err := ns.Scan(src); err != nil {
+			return err
+		}
+		v.own = append(v.own[:0], ns.String...)
+		v.b, v.null = v.own, !ns.Valid
+	}
+	return nil
+}
+
+// nullStrings copies a row as sql.NullStrings.
+func nullStrings(row []rowValue) []sql.NullString {
+	out := make([]sql.NullString, len(row))
+	for i, v := range row {
+		out[i] = sql.NullString{String: string(v.b), Valid: !v.null}
+	}
+	return out
+}
+
 // streamRows runs the plan's query on its own connection and calls fn for
 // each row, one at a time: the table is never held in memory. Values are read
-// as text, exactly as the server sends them.
-func streamRows(ctx context.Context, db *sql.DB, p *TablePlan, log *slog.Logger, fn func([]sql.NullString) error) error {
+// as text, exactly as the server sends them, and are valid only until fn
+// returns.
+func streamRows(ctx context.Context, db *sql.DB, p *TablePlan, log *slog.Logger, fn func([]rowValue) error) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("read %s.%s: %w", p.Source.Schema, p.Source.Name, err)
@@ -134,7 +174,7 @@ func streamRows(ctx context.Context, db *sql.DB, p *TablePlan, log *slog.Logger,
 		return fmt.Errorf("read %s.%s: %w", p.Source.Schema, p.Source.Name, err)
 	}
 	defer rows.Close()
-	row := make([]sql.NullString, len(p.Columns))
+	row := make([]rowValue, len(p.Columns))
 	dest := make([]any, len(row))
 	for i := range row {
 		dest[i] = &row[i]
