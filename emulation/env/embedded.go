@@ -50,6 +50,23 @@ func openEmbeddedMySQL(ctx context.Context, e *Env, o options) error {
 		return fmt.Errorf("start embedded MySQL: %w", err)
 	}
 	e.MySQLDSN = db.DSN("")
+	e.embeddedSQL = db
 	e.Notes = append(e.Notes, "embedded MySQL-compatible server at "+db.Addr())
 	return nil
+}
+
+// ReleaseSource drops schema from the source when the source is the
+// embedded server this Env started, so that its rows no longer hold the
+// process's memory once nothing will read them again (the e2e after
+// migrate: at MovieLens 20M they are about 300 MB of the 4 GiB budget). It
+// reports whether it dropped anything; a server it did not start is never
+// touched.
+func (e *Env) ReleaseSource(ctx context.Context, schema string) (bool, error) {
+	if e.embeddedSQL == nil {
+		return false, nil
+	}
+	if err := e.embeddedSQL.DropDatabase(ctx, schema); err != nil {
+		return false, fmt.Errorf("release the embedded MySQL source: %w", err)
+	}
+	return true, nil
 }

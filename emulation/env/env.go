@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/mldatalake/mldatalake/emulation/fault"
+	"github.com/mldatalake/mldatalake/emulation/mysql"
 )
 
 // Target names where the pipeline runs.
@@ -75,6 +76,9 @@ type Env struct {
 	Notes []string
 
 	closers []func() error
+	// embeddedSQL is the embedded MySQL-compatible server this Env started
+	// as the source, if it did.
+	embeddedSQL *mysql.Server
 }
 
 // Close stops whatever Open started, in reverse order.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -71,6 +73,75 @@ func TestEmbedded(t *testing.T) {
 		t.Errorf("Target %q Endpoint %q", e.Target, e.Endpoint)
 	}
 	check(t, e)
+}
+
+// TestReleaseSource: the embedded source's schema is dropped and its rows
+// give their memory back; a source the Env did not start is never touched.
+func TestReleaseSource(t *testing.T) {
+	e, err := env.Open(t.Context(), env.Embedded, env.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	db, err := sql.Open("mysql", e.MySQLDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{"CREATE DATABASE src", "CREATE TABLE src.ratings (userid INT, movieid INT, rating DOUBLE, ts BIGINT)"} {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	const rows, batch = 300_000, 5_000
+	var b strings.Builder
+	for i := 0; i < rows; i += batch {
+		b.Reset()
+		b.WriteString("INSERT INTO src.ratings VALUES ")
+		for j := i; j < i+batch; j++ {
+			if j > i {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "(%d,%d,%d.5,%d)", j%6000, j%4000, j%5, 978300760+j)
+		}
+		if _, err := db.ExecContext(t.Context(), b.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	released, err := e.ReleaseSource(t.Context(), "src")
+	if err != nil || !released {
+		t.Fatalf("ReleaseSource = %v, %v; want true, nil", released, err)
+	}
+	after := heap()
+	var n int
+	if err := db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'src'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("schema src after release: %d (%v), want gone", n, err)
+	}
+	t.Logf("release freed %d bytes of the heap for %d rows", int64(before)-int64(after), rows)
+	// The rows take at least 18 bytes each in the compact store.
+	if freed := int64(before) - int64(after); freed < rows*16 {
+		t.Errorf("release freed %d bytes of the heap (%d -> %d), want at least %d for %d rows", freed, before, after, rows*16, rows)
+	}
+	if released, err := e.ReleaseSource(t.Context(), "src"); err != nil || !released {
+		t.Errorf("second ReleaseSource = %v, %v; want true, nil (nothing left to drop is no error)", released, err)
+	}
+
+	// A source named by MYSQL_DSN is the user's: never dropped.
+	ext, err := env.Open(t.Context(), env.Embedded, env.WithMySQLDSN(e.MySQLDSN), env.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ext.Close() })
+	if released, err := ext.ReleaseSource(t.Context(), "src"); err != nil || released {
+		t.Errorf("ReleaseSource of a MYSQL_DSN source = %v, %v; want false, nil", released, err)
+	}
 }
 
 func TestEndpoint(t *testing.T) {

@@ -25,6 +25,7 @@ type Server struct {
 	cfg      config
 	listener net.Listener
 	srv      *server.Server
+	pro      sql.DatabaseProvider
 	done     chan struct{}
 
 	closeOnce sync.Once
@@ -107,7 +108,7 @@ func Run(ctx context.Context, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("start embedded mysql: unknown storage %v", c.storage)
 	}
 
-	s := &Server{cfg: c, done: make(chan struct{})}
+	s := &Server{cfg: c, pro: pro, done: make(chan struct{})}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.addr)
 	if err != nil {
@@ -172,6 +173,23 @@ func (s *Server) Addr() string { return s.listener.Addr().String() }
 func (s *Server) DSN(database string) string {
 	return fmt.Sprintf("root@tcp(%s)/%s?parseTime=false&multiStatements=true&interpolateParams=true",
 		s.Addr(), database)
+}
+
+// DropDatabase drops database name, as DROP DATABASE IF EXISTS does, and
+// with it the rows its tables held.
+func (s *Server) DropDatabase(ctx context.Context, name string) error {
+	sctx := sql.NewContext(ctx)
+	if !s.pro.HasDatabase(sctx, name) {
+		return nil
+	}
+	mp, ok := s.pro.(sql.MutableDatabaseProvider)
+	if !ok {
+		return fmt.Errorf("drop database %s: the %v storage cannot drop databases", name, s.cfg.storage)
+	}
+	if err := mp.DropDatabase(sctx, name); err != nil {
+		return fmt.Errorf("drop database %s: %w", name, err)
+	}
+	return nil
 }
 
 // Close stops accepting connections and waits for the accept loop to end.

@@ -213,15 +213,22 @@ func sdkLogs(e *env.Env, log *slog.Logger) {
 }
 
 // applyMemoryLimit sets the Go runtime's soft memory limit to what
-// PIPELINE_MEMORY_LIMIT leaves after DuckDB's share, unless GOMEMLIMIT is
-// set (the runtime has read it already).
+// PIPELINE_MEMORY_LIMIT leaves after DuckDB's share and an eighth kept for
+// what neither accounts for (DuckDB's allocations outside its buffer pool,
+// the C heap, thread stacks), unless GOMEMLIMIT is set (the runtime has
+// read it already).
 func applyMemoryLimit(s Settings, getenv func(string) string) {
 	if getenv("GOMEMLIMIT") != "" || s.MemoryLimit <= 0 {
 		return
 	}
+	debug.SetMemoryLimit(goMemoryLimit(s))
+}
+
+// goMemoryLimit is the Go runtime's share of the memory budget.
+func goMemoryLimit(s Settings) int64 {
 	duck, err := parseBytes(s.ETLMemoryLimit)
 	if err != nil || duck >= s.MemoryLimit {
 		duck = s.MemoryLimit / 4
 	}
-	debug.SetMemoryLimit(s.MemoryLimit - duck)
+	return max(s.MemoryLimit-duck-s.MemoryLimit/8, s.MemoryLimit/8)
 }

@@ -43,6 +43,9 @@ type Report struct {
 	Verify     *verify.Result `json:"verify,omitempty"`
 	// VerifySeconds is how long verify took, checks included.
 	VerifySeconds float64 `json:"verify_seconds,omitempty"`
+	// VerifyPeakRSSMiB is the process's peak resident memory during verify
+	// and the publishing of the outputs (Linux only).
+	VerifyPeakRSSMiB float64 `json:"verify_peak_rss_mib,omitempty"`
 	// Outputs are the published training CSVs by output name; empty unless
 	// this run passed verify.
 	Outputs map[string]string `json:"outputs,omitempty"`
@@ -64,7 +67,11 @@ type StageResult struct {
 	// PeakRSSMiB is the process's peak resident memory during the stage
 	// (Linux only).
 	PeakRSSMiB float64 `json:"peak_rss_mib,omitempty"`
-	Error      string  `json:"error,omitempty"`
+	// HeapLiveMiB is the Go heap that the collector found live in its last
+	// cycle before the stage ended: the state the in-process emulators and
+	// servers hold, which grows with the dataset.
+	HeapLiveMiB float64 `json:"heap_live_mib,omitempty"`
+	Error       string  `json:"error,omitempty"`
 }
 
 // units says what each stage counts, in and out.
@@ -86,7 +93,7 @@ func (r *Report) stage(name string) *StageResult {
 // setStage records a stage's result, replacing an earlier one of the same
 // stage, in pipeline order.
 func (r *Report) setStage(rep pipeline.Report, err error) {
-	res := StageResult{Report: rep, Seconds: seconds(rep.Duration), PeakRSSMiB: mib(peakRSS())}
+	res := StageResult{Report: rep, Seconds: seconds(rep.Duration), PeakRSSMiB: mib(peakRSS()), HeapLiveMiB: mib(heapLive())}
 	r.PeakRSSMiB = max(r.PeakRSSMiB, res.PeakRSSMiB)
 	if err != nil {
 		res.Error = err.Error()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -35,6 +36,16 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// heapLive is the Go heap the collector's last cycle found live.
+func heapLive() int64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(sample[0].Value.Uint64())
 }
 
 func mib(b int64) float64 { return float64(b*100>>20) / 100 }

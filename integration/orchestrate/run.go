@@ -496,7 +496,11 @@ func (r *Runner) e2e(ctx context.Context, rep *Report) error {
 	for _, name := range StageNames {
 		fmt.Fprintf(r.Out, "== %s\n", name)
 		if name == "verify" {
-			if err := r.verifyAndPublish(ctx, rep); err != nil {
+			resetPeakRSS()
+			err := r.verifyAndPublish(ctx, rep)
+			rep.VerifyPeakRSSMiB = mib(peakRSS())
+			rep.PeakRSSMiB = max(rep.PeakRSSMiB, rep.VerifyPeakRSSMiB)
+			if err != nil {
 				return err
 			}
 			if werr := rep.WriteFiles(r.Settings.OutDir); werr != nil {
@@ -518,6 +522,16 @@ func (r *Runner) e2e(ctx context.Context, rep *Report) error {
 		}
 		if werr := rep.WriteFiles(r.Settings.OutDir); werr != nil {
 			return werr
+		}
+		if name == "migrate" {
+			// Nothing reads the source after migrate (verify takes its
+			// counts from the seed's and migrate's reports); an embedded
+			// source gives its memory back to the stages still to come.
+			if released, err := r.Env.ReleaseSource(ctx, r.Settings.Names.SourceSchema); err != nil {
+				r.Log.Warn("keeping the embedded source", "err", err)
+			} else if released {
+				r.Log.Debug("embedded MySQL source released after migrate", "schema", r.Settings.Names.SourceSchema)
+			}
 		}
 	}
 	return nil

@@ -138,3 +138,23 @@ func TestStageTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestGoMemoryLimit(t *testing.T) {
+	const gib = int64(1) << 30
+	for _, c := range []struct {
+		budget int64
+		etl    string
+		want   int64
+	}{
+		{4 * gib, "", 4*gib - gib - gib/2},       // DuckDB a quarter, an eighth kept free
+		{4 * gib, "2GiB", 4*gib - 2*gib - gib/2}, // DuckDB's share as given
+		{4 * gib, "junk", 4*gib - gib - gib/2},   // unreadable: a quarter
+		{4 * gib, "3800MiB", gib / 2},            // never below an eighth
+		{8 * gib, "1GiB", 8*gib - gib - gib},     // the eighth grows with the budget
+	} {
+		s := Settings{MemoryLimit: c.budget, ETLMemoryLimit: c.etl}
+		if got := goMemoryLimit(s); got != c.want {
+			t.Errorf("budget %d MiB, ETL %q: Go's limit %d MiB, want %d MiB", c.budget>>20, c.etl, got>>20, c.want>>20)
+		}
+	}
+}
