@@ -158,3 +158,18 @@ func TestGoMemoryLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEListsEverySetting keeps the README's table of settings in step
+// with the code's list (what `go tool mage settings` prints).
+func TestREADMEListsEverySetting(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	for _, v := range variables {
+		if !strings.Contains(readme, "`"+v.Name+"`") {
+			t.Errorf("README.md does not describe %s (%s)", v.Name, v.Help)
+		}
+	}
+}
