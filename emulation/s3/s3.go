@@ -19,8 +19,9 @@ import (
 
 // Service is the emulated S3: an http.Handler for path-style S3 requests.
 type Service struct {
-	backend gofakes3.Backend
-	handler http.Handler
+	backend   gofakes3.Backend
+	handler   http.Handler
+	multipart *multipart // on disk only: multipart uploads in constant memory
 }
 
 // Option configures a Service.
@@ -32,8 +33,9 @@ type config struct {
 }
 
 // WithDir keeps objects as plain files under dir/buckets/<bucket>/<key> (and
-// their metadata under dir/metadata), so a
-// person can look at them after a run. The default keeps them in memory.
+// their metadata under dir/metadata), so a person can look at them after a
+// run, and the parts of multipart uploads under way under
+// dir/multipart/<uploadID>/<N>. The default keeps them in memory.
 func WithDir(dir string) Option { return func(c *config) { c.dir = dir } }
 
 // WithClock sets the time source for object timestamps.
@@ -50,7 +52,10 @@ func New(opts ...Option) (*Service, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	var backend gofakes3.Backend
+	var (
+		backend gofakes3.Backend
+		mp      *multipart
+	)
 	if c.dir != "" {
 		if err := os.MkdirAll(c.dir, 0o755); err != nil {
 			return nil, fmt.Errorf("s3 dir: %w", err)
@@ -60,6 +65,9 @@ func New(opts ...Option) (*Service, error) {
 			return nil, fmt.Errorf("s3 dir %s: %w", c.dir, err)
 		}
 		backend = dirBackend{Backend: b, dir: c.dir}
+		if mp, err = newMultipart(backend, filepath.Join(c.dir, "multipart"), c.now); err != nil {
+			return nil, fmt.Errorf("s3 dir %s: %w", c.dir, err)
+		}
 	} else {
 		backend = s3mem.New(s3mem.WithTimeSource(clock(c.now)))
 	}
@@ -67,10 +75,18 @@ func New(opts ...Option) (*Service, error) {
 		gofakes3.WithTimeSource(clock(c.now)),
 		gofakes3.WithAutoBucket(false),
 	)
-	return &Service{backend: backend, handler: faker.Server()}, nil
+	return &Service{backend: backend, handler: faker.Server(), multipart: mp}, nil
 }
 
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP answers an S3 request. On disk, the multipart upload operations
+// are answered here, with the parts in files; everything else, and
+// everything in memory, is gofakes3's.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.multipart != nil && s.multipart.serve(w, r) {
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
 
 // Backend is the gofakes3 storage behind the service.
 func (s *Service) Backend() gofakes3.Backend { return s.backend }
