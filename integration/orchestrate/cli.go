@@ -213,10 +213,12 @@ func sdkLogs(e *env.Env, log *slog.Logger) {
 }
 
 // applyMemoryLimit sets the Go runtime's soft memory limit to what
-// PIPELINE_MEMORY_LIMIT leaves after DuckDB's share and an eighth kept for
+// PIPELINE_MEMORY_LIMIT leaves after DuckDB's share and a quarter kept for
 // what neither accounts for (DuckDB's allocations outside its buffer pool,
-// the C heap, thread stacks), unless GOMEMLIMIT is set (the runtime has
-// read it already).
+// which took its resident memory half again past its limit at 20M, the C
+// heap, thread stacks), unless GOMEMLIMIT is set (the runtime has read it
+// already). At MovieLens 20M an eighth kept free left the etl stage at
+// 3,999 MiB of 4,096; a quarter, 3,363, with no measurable cost in time.
 func applyMemoryLimit(s Settings, getenv func(string) string) {
 	if getenv("GOMEMLIMIT") != "" || s.MemoryLimit <= 0 {
 		return
@@ -230,5 +232,5 @@ func goMemoryLimit(s Settings) int64 {
 	if err != nil || duck >= s.MemoryLimit {
 		duck = s.MemoryLimit / 4
 	}
-	return max(s.MemoryLimit-duck-s.MemoryLimit/8, s.MemoryLimit/8)
+	return max(s.MemoryLimit-duck-s.MemoryLimit/4, s.MemoryLimit/8)
 }

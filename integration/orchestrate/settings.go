@@ -53,7 +53,7 @@ type Settings struct {
 	MaxRejects int
 	// MemoryLimit is the memory budget of the whole process
 	// (PIPELINE_MEMORY_LIMIT): a quarter goes to DuckDB in the etl stage
-	// (unless ETLMemoryLimit says otherwise), an eighth is kept for memory
+	// (unless ETLMemoryLimit says otherwise), a quarter is kept for memory
 	// neither DuckDB nor Go accounts for, the rest is the Go runtime's soft
 	// limit (GOMEMLIMIT), so the collector works harder as the in-process
 	// emulators and stages near it.
@@ -131,7 +131,7 @@ var variables = []struct{ Name, Default, Help string }{
 	{"PIPELINE_BUFFER_INTERVAL", "1s", "Firehose buffering interval (0s to 900s)"},
 	{"PIPELINE_MAPPING", "", "DMS table-mapping file (default: the workshop's)"},
 	{"PIPELINE_MAX_REJECTS", "0", "bad source rows tolerated before the load fails"},
-	{"PIPELINE_MEMORY_LIMIT", "4GiB", "the process's memory budget: a quarter for DuckDB in etl, an eighth kept free, the rest the Go runtime's soft limit (GOMEMLIMIT)"},
+	{"PIPELINE_MEMORY_LIMIT", "4GiB", "the process's memory budget: a quarter for DuckDB in etl, a quarter kept free, the rest the Go runtime's soft limit (GOMEMLIMIT)"},
 	{"PIPELINE_ETL_MEMORY_LIMIT", "", "DuckDB's memory cap in the etl stage (default: a quarter of PIPELINE_MEMORY_LIMIT); beyond it DuckDB spills to disk"},
 	{"PIPELINE_PROFILE_DIR", "", "a folder for each stage's CPU and heap profiles (go tool pprof), to see where time and memory go"},
 	{"PIPELINE_CRAWLER_SCAN_ALL", "true", "true: the crawler reads every DynamoDB item (Glue's default); false: it infers the schema from a 1 MB sample and counts by DescribeTable (Glue's scanAll=false)"},

@@ -146,11 +146,11 @@ func TestGoMemoryLimit(t *testing.T) {
 		etl    string
 		want   int64
 	}{
-		{4 * gib, "", 4*gib - gib - gib/2},       // DuckDB a quarter, an eighth kept free
-		{4 * gib, "2GiB", 4*gib - 2*gib - gib/2}, // DuckDB's share as given
-		{4 * gib, "junk", 4*gib - gib - gib/2},   // unreadable: a quarter
-		{4 * gib, "3800MiB", gib / 2},            // never below an eighth
-		{8 * gib, "1GiB", 8*gib - gib - gib},     // the eighth grows with the budget
+		{4 * gib, "", 2 * gib},            // DuckDB a quarter, a quarter kept free
+		{4 * gib, "1536MiB", gib + gib/2}, // DuckDB's share as given
+		{4 * gib, "junk", 2 * gib},        // unreadable: a quarter
+		{4 * gib, "3800MiB", gib / 2},     // never below an eighth
+		{8 * gib, "1GiB", 5 * gib},        // what is kept free grows with the budget
 	} {
 		s := Settings{MemoryLimit: c.budget, ETLMemoryLimit: c.etl}
 		if got := goMemoryLimit(s); got != c.want {
