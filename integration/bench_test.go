@@ -22,10 +22,7 @@ import (
 //
 //	go test ./integration/ -run '^$' -bench 'BenchmarkE2E/1m' -benchtime 1x
 func BenchmarkE2E(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "lake")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/lake").CombinedOutput(); err != nil {
-		b.Fatalf("build lake: %v\n%s", err, out)
-	}
+	bin := buildLake(b)
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()

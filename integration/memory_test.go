@@ -32,11 +32,7 @@ func TestMemoryPerRating(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the 1m run")
 	}
-	bin := filepath.Join(t.TempDir(), "lake")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "./cmd/lake")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build lake: %v\n%s", err, out)
-	}
+	bin := buildLake(t)
 	type run struct {
 		ratings  int64
 		liveMiB  float64

@@ -19,11 +19,7 @@ func TestTerminalBars(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed: skipping the terminal run (.ci/run installs it)")
 	}
-	bin := filepath.Join(t.TempDir(), "lake")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "./cmd/lake")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build lake: %v\n%s", err, out)
-	}
+	bin := buildLake(t)
 	session := "lake-bars-" + filepath.Base(t.TempDir())
 	out := t.TempDir()
 	script := "cd " + out + " && OUT_DIR=" + out + " FIXTURE_SCALE=workshop " + bin + " e2e; echo LAKE-EXIT=$?; sleep 60"
