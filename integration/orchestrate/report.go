@@ -67,9 +67,9 @@ type StageResult struct {
 	// PeakRSSMiB is the process's peak resident memory during the stage
 	// (Linux only).
 	PeakRSSMiB float64 `json:"peak_rss_mib,omitempty"`
-	// HeapLiveMiB is the Go heap that the collector found live in its last
-	// cycle before the stage ended: the state the in-process emulators and
-	// servers hold, which grows with the dataset.
+	// HeapLiveMiB is the Go heap live when the stage ended (after a
+	// collection): the state the in-process emulators and servers hold,
+	// which grows with the dataset.
 	HeapLiveMiB float64 `json:"heap_live_mib,omitempty"`
 	Error       string  `json:"error,omitempty"`
 }
