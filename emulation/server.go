@@ -65,6 +65,10 @@ type config struct {
 	faults fault.Config
 	log    *slog.Logger
 	clock  clock.Clock
+	// transition, when set, is how long Kinesis streams and Firehose
+	// delivery streams stay CREATING (and in their other transitional
+	// states); nil keeps each service's default.
+	transition *time.Duration
 }
 
 // Option configures a Server.
@@ -93,6 +97,13 @@ func WithLogger(l *slog.Logger) Option {
 // test drive Firehose's buffering, transitions and retries.
 func WithClock(c clock.Clock) Option { return func(cfg *config) { cfg.clock = c } }
 
+// WithTransitionDelay sets how long Kinesis streams and Firehose delivery
+// streams stay CREATING, UPDATING and DELETING (each service's default is
+// half a second; DynamoDB's tables are ACTIVE at their first poll). The
+// embedded target sets it short: a waiter still sees the transition, and a
+// run does not wait a second for it.
+func WithTransitionDelay(d time.Duration) Option { return func(c *config) { c.transition = &d } }
+
 // NewUnstartedServer builds the services without listening; call Start.
 func NewUnstartedServer(opts ...Option) (*Server, error) {
 	c := config{addr: "127.0.0.1:0", log: slog.New(slog.DiscardHandler), clock: clock.Real()}
@@ -107,8 +118,14 @@ func NewUnstartedServer(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.DynamoDB = dynamodb.New(dynamodb.WithFaults(s.Faults), dynamodb.WithClock(c.clock.Now), dynamodb.WithLogger(c.log))
-	s.Kinesis = kinesis.New(kinesis.WithFaults(s.Faults), kinesis.WithClock(c.clock.Now), kinesis.WithLogger(c.log))
-	s.Firehose = firehose.New(s.Kinesis, s.S3, firehose.WithFaults(s.Faults), firehose.WithClock(c.clock), firehose.WithLogger(c.log))
+	kopts := []kinesis.Option{kinesis.WithFaults(s.Faults), kinesis.WithClock(c.clock.Now), kinesis.WithLogger(c.log)}
+	fopts := []firehose.Option{firehose.WithFaults(s.Faults), firehose.WithClock(c.clock), firehose.WithLogger(c.log)}
+	if c.transition != nil {
+		kopts = append(kopts, kinesis.WithTransitionDelay(*c.transition))
+		fopts = append(fopts, firehose.WithTransitionDelay(*c.transition))
+	}
+	s.Kinesis = kinesis.New(kopts...)
+	s.Firehose = firehose.New(s.Kinesis, s.S3, fopts...)
 	s.IAM = iam.New(iam.WithClock(c.clock.Now))
 	s.STS = sts.New(s.IAM, sts.WithClock(c.clock.Now))
 	s.handler = s.routes()

@@ -3,13 +3,22 @@ package env
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/mldatalake/mldatalake/emulation"
 	"github.com/mldatalake/mldatalake/emulation/mysql"
 )
 
+// embeddedTransition is how long the embedded target's streams and delivery
+// streams stay CREATING: long enough for the stream stage's waiters to see
+// the transition, short enough that a run does not wait on it (at the
+// services' default, half a second each, a third of the stream stage of a
+// workshop run was waiting for them).
+const embeddedTransition = 50 * time.Millisecond
+
 func openEmbedded(ctx context.Context, e *Env, o options) error {
-	awsOpts := []emulation.Option{emulation.WithLogger(o.log), emulation.WithFaults(o.faults)}
+	awsOpts := []emulation.Option{emulation.WithLogger(o.log), emulation.WithFaults(o.faults),
+		emulation.WithTransitionDelay(embeddedTransition)}
 	if o.s3Dir != "" {
 		awsOpts = append(awsOpts, emulation.WithS3Dir(o.s3Dir))
 	}

@@ -262,7 +262,10 @@ func (r *run) reconcile(ctx context.Context) error {
 	deadline := time.Now().Add(r.o.DeliveryTimeout)
 	settle := r.o.SettleTime
 	lastLanded, lastChange := int64(-1), time.Now()
-	delay := 200 * time.Millisecond
+	// Objects land at most every buffer interval: polling at a quarter of
+	// it (at most every second) sees the last one soon after it lands.
+	maxDelay := min(max(r.o.BufferInterval/4, 100*time.Millisecond), time.Second)
+	delay := min(200*time.Millisecond, maxDelay)
 	resends := 0
 	for {
 		if err := r.tracker.poll(ctx); err != nil {
@@ -305,6 +308,6 @@ func (r *run) reconcile(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(delay):
 		}
-		delay = min(delay*3/2, time.Second)
+		delay = min(delay*3/2, maxDelay)
 	}
 }
