@@ -161,7 +161,6 @@ func command(ctx context.Context, name string, getenv func(string) string, stdou
 		return err
 	}
 	defer e.Close()
-	sdkLogs(e, log)
 	switch name {
 	case "down":
 		return Down(ctx, s, e, stdout)
@@ -194,7 +193,6 @@ func runE2E(ctx context.Context, s Settings, log *slog.Logger, stdout io.Writer,
 		return err
 	}
 	defer e.Close()
-	sdkLogs(e, log)
 	fmt.Fprintln(stdout, TargetLine(s, e))
 	r := NewRunner(s, e, log, stdout)
 	r.progress = progress

@@ -103,7 +103,8 @@ func TargetLine(s Settings, e *env.Env) string {
 	return "target " + string(e.Target) + how + ": " + strings.Join(e.Notes, "; ")
 }
 
-// OpenEnv brings up the environment the settings name.
+// OpenEnv brings up the environment the settings name. What the AWS SDK
+// logs goes to log at debug level, not to stderr.
 func OpenEnv(ctx context.Context, s Settings, log *slog.Logger) (*env.Env, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -130,6 +131,9 @@ func OpenEnv(ctx context.Context, s Settings, log *slog.Logger) (*env.Env, error
 	}
 	if err != nil && s.Target == env.Endpoint {
 		err = fmt.Errorf("%w (PIPELINE_TARGET=endpoint from %s)", err, s.Source("PIPELINE_TARGET"))
+	}
+	if e != nil {
+		sdkLogs(e, log)
 	}
 	return e, err
 }
