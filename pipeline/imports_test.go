@@ -76,7 +76,7 @@ func TestStagesDependOnlyOnPipeline(t *testing.T) {
 }
 
 // TestSharedHelpersHaveOneHome: the I/O every stage shares (listing,
-// reading, downloading and deleting S3 objects, parallel DynamoDB scans) is
+// reading, downloading, uploading and deleting S3 objects, parallel DynamoDB scans) is
 // written once, in pipeline/s3.go and pipeline/dynamodb.go; nothing else in
 // the module's non-test code calls those SDK operations itself.
 func TestSharedHelpersHaveOneHome(t *testing.T) {
@@ -88,6 +88,7 @@ func TestSharedHelpersHaveOneHome(t *testing.T) {
 		"NewListObjectsV2Paginator": nil,
 		"DeleteObject":              nil,
 		"DeleteObjects":             nil,
+		"Upload":                    nil, // the upload manager's, of a file (pipeline.UploadFile)
 		"NewScanPaginator":          nil,
 		"Scan":                      nil, // DynamoDB's, called with a context first (database/sql's takes pointers)
 		"GetObject":                 {filepath.Join("pipeline", "stream", "stream.go"): "reads the source with its ETag, the event ids' fingerprint"},

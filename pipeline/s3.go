@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -159,6 +160,24 @@ func Download(ctx context.Context, api S3API, bucket, key, dst string, gunzip bo
 		return fmt.Errorf("download s3://%s/%s: %w", bucket, key, err)
 	}
 	return nil
+}
+
+// UploadFile uploads the CSV file path to s3://bucket/key through up (in
+// parts, as the upload manager does for large files) and returns its size.
+func UploadFile(ctx context.Context, up *manager.Uploader, path, bucket, key string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("upload %s to s3://%s/%s: %w", path, bucket, key, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("upload %s to s3://%s/%s: %w", path, bucket, key, err)
+	}
+	if _, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: f, ContentType: aws.String("text/csv")}); err != nil {
+		return 0, fmt.Errorf("upload %s to s3://%s/%s: %w", path, bucket, key, err)
+	}
+	return st.Size(), nil
 }
 
 // EachLine calls fn with every line of r that is not blank, numbered from 1

@@ -87,7 +87,7 @@ func publish(ctx context.Context, api s3API, bucket, prefix, file string) (strin
 		return "", err
 	}
 	key := prefix + "part-00000-" + uuid.NewString() + "-c000.csv"
-	if err := upload(ctx, api, bucket, key, file); err != nil {
+	if _, err := pipeline.UploadFile(ctx, manager.NewUploader(api), file, bucket, key); err != nil {
 		return "", err
 	}
 	var stale []string
@@ -116,22 +116,4 @@ func publishRejects(ctx context.Context, api s3API, bucket string, have bool, fi
 		return "", err
 	}
 	return "", pipeline.DeleteKeys(ctx, api, bucket, old)
-}
-
-func upload(ctx context.Context, api manager.UploadAPIClient, bucket, key, file string) error {
-	f, err := os.Open(file)
-	if err != nil {
-		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
-	}
-	defer f.Close()
-	_, err = manager.NewUploader(api).Upload(ctx, &s3.PutObjectInput{
-		Bucket:      aws.String(bucket),
-		Key:         aws.String(key),
-		Body:        f,
-		ContentType: aws.String("text/csv"),
-	})
-	if err != nil {
-		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
-	}
-	return nil
 }

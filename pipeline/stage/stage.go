@@ -64,9 +64,9 @@ func Run(ctx context.Context, cfg aws.Config, dir string, opts Options) (pipelin
 	up := manager.NewUploader(c.S3, func(u *manager.Uploader) { u.PartSize = partSize })
 	for _, f := range Files {
 		path := filepath.Join(dir, f.Name)
-		n, err := upload(ctx, up, path, names.Bucket, f.Key)
+		n, err := pipeline.UploadFile(ctx, up, path, names.Bucket, f.Key)
 		if err != nil {
-			return rep, err
+			return rep, fmt.Errorf("stage: %w", err)
 		}
 		rep.Read++
 		rep.Written++
@@ -75,22 +75,6 @@ func Run(ctx context.Context, cfg aws.Config, dir string, opts Options) (pipelin
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
-}
-
-func upload(ctx context.Context, up *manager.Uploader, path, bucket, key string) (int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, fmt.Errorf("stage: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, fmt.Errorf("stage: %w", err)
-	}
-	if _, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: f, ContentType: aws.String("text/csv")}); err != nil {
-		return 0, fmt.Errorf("stage: upload %s to s3://%s/%s: %w", path, bucket, key, err)
-	}
-	return st.Size(), nil
 }
 
 // EnsureBucket creates bucket unless it exists and is ours.

@@ -19,7 +19,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mldatalake/mldatalake/pipeline"
 )
@@ -160,8 +159,9 @@ func Run(ctx context.Context, cfg aws.Config, opts Options) (rep pipeline.Report
 			return rep, err
 		}
 	}
+	up := manager.NewUploader(c)
 	for _, file := range []string{TrainFile, ValidationFile} {
-		if err := upload(ctx, c, names.Bucket, Prefix+file, filepath.Join(dir, filepath.FromSlash(file))); err != nil {
+		if _, err := pipeline.UploadFile(ctx, up, filepath.Join(dir, filepath.FromSlash(file)), names.Bucket, Prefix+file); err != nil {
 			return rep, err
 		}
 	}
@@ -342,21 +342,6 @@ func WriteCSV(path string, ratings []Rating) (err error) {
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-func upload(ctx context.Context, api manager.UploadAPIClient, bucket, key, file string) error {
-	f, err := os.Open(file)
-	if err != nil {
-		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
-	}
-	defer f.Close()
-	_, err = manager.NewUploader(api).Upload(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(bucket), Key: aws.String(key), Body: f, ContentType: aws.String("text/csv"),
-	})
-	if err != nil {
-		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
 	}
 	return nil
 }
