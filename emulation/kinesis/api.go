@@ -100,11 +100,7 @@ type deleteStreamInput struct {
 
 func (s *Service) deleteStream(ctx context.Context, in *deleteStreamInput) (*empty, error) {
 	var v violations
-	v.stream(&in.streamRef)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	name, err := in.name()
+	name, err := v.streamName(in.streamRef)
 	if err != nil {
 		return nil, err
 	}
@@ -185,11 +181,7 @@ func (s *Service) describeStream(ctx context.Context, in *describeStreamInput) (
 	var v violations
 	v.int("limit", in.Limit, false, 1, 10000)
 	v.str("exclusiveStartShardId", in.ExclusiveStartShardID, strRule{pattern: &namePattern, min: 1, max: 128})
-	v.stream(&in.streamRef)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	name, err := in.name()
+	name, err := v.streamName(in.streamRef)
 	if err != nil {
 		return nil, err
 	}

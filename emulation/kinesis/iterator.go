@@ -103,11 +103,7 @@ func (s *Service) getShardIterator(ctx context.Context, in *getShardIteratorInpu
 	v.str("shardId", in.ShardID, shardIDRule)
 	v.enum("shardIteratorType", in.ShardIteratorType, true, "AFTER_SEQUENCE_NUMBER, LATEST, AT_TIMESTAMP, AT_SEQUENCE_NUMBER, TRIM_HORIZON", validIteratorType)
 	v.str("startingSequenceNumber", in.StartingSequenceNumber, strRule{pattern: &seqPattern})
-	v.stream(&in.streamRef)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	name, err := in.name()
+	name, err := v.streamName(in.streamRef)
 	if err != nil {
 		return nil, err
 	}

@@ -89,11 +89,7 @@ func (s *Service) putRecord(ctx context.Context, in *putRecordInput) (*putRecord
 	var v violations
 	v.str("sequenceNumberForOrdering", in.SequenceNumberForOrdering, strRule{pattern: &seqPattern})
 	in.check(&v, "")
-	v.stream(&in.streamRef)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	name, err := in.name()
+	name, err := v.streamName(in.streamRef)
 	if err != nil {
 		return nil, err
 	}
@@ -157,11 +153,7 @@ func (s *Service) putRecords(ctx context.Context, in *putRecordsInput) (*putReco
 			break
 		}
 	}
-	v.stream(&in.streamRef)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	name, err := in.name()
+	name, err := v.streamName(in.streamRef)
 	if err != nil {
 		return nil, err
 	}

@@ -58,11 +58,7 @@ func (s *Service) mergeShards(ctx context.Context, in *mergeShardsInput) (*empty
 	var v violations
 	v.str("shardToMerge", in.ShardToMerge, shardIDRule)
 	v.str("adjacentShardToMerge", in.AdjacentShardToMerge, shardIDRule)
-	v.stream(&in.streamRef)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	name, err := in.name()
+	name, err := v.streamName(in.streamRef)
 	if err != nil {
 		return nil, err
 	}

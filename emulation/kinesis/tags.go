@@ -102,11 +102,7 @@ func (s *Service) addTagsToStream(ctx context.Context, in *addTagsInput) (*empty
 		v.add("null", "tags", "Member must not be null")
 	}
 	v.tags("tags", in.Tags)
-	v.stream(&in.streamRef)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	name, err := in.name()
+	name, err := v.streamName(in.streamRef)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +127,7 @@ type removeTagsInput struct {
 func (s *Service) removeTagsFromStream(ctx context.Context, in *removeTagsInput) (*empty, error) {
 	var v violations
 	v.tagKeys("tagKeys", in.TagKeys)
-	v.stream(&in.streamRef)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	name, err := in.name()
+	name, err := v.streamName(in.streamRef)
 	if err != nil {
 		return nil, err
 	}
@@ -189,11 +181,7 @@ func (s *Service) listTagsForStream(ctx context.Context, in *listTagsInput) (*li
 	var v violations
 	v.int("limit", in.Limit, false, 1, 50)
 	v.str("exclusiveStartTagKey", in.ExclusiveStartTagKey, strRule{min: 1, max: 128})
-	v.stream(&in.streamRef)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	name, err := in.name()
+	name, err := v.streamName(in.streamRef)
 	if err != nil {
 		return nil, err
 	}

@@ -141,3 +141,14 @@ func (v *violations) stream(ref *streamRef) {
 	v.str("streamName", ref.StreamName, streamNameRule)
 	v.str("streamARN", ref.StreamARN, streamARNRule)
 }
+
+// streamName ends the validation of a request that names a stream: it
+// checks the stream's name and ARN with the rest, reports every violation
+// at once, then resolves which stream the request names.
+func (v *violations) streamName(ref streamRef) (string, error) {
+	v.stream(&ref)
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	return ref.name()
+}
