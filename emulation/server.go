@@ -65,10 +65,9 @@ type config struct {
 	faults fault.Config
 	log    *slog.Logger
 	clock  clock.Clock
-	// transition, when set, is how long Kinesis streams and Firehose
-	// delivery streams stay CREATING (and in their other transitional
-	// states); nil keeps each service's default.
-	transition *time.Duration
+	// transition is how long Kinesis streams and Firehose delivery streams
+	// stay CREATING (and in their other transitional states).
+	transition time.Duration
 }
 
 // Option configures a Server.
@@ -102,11 +101,11 @@ func WithClock(c clock.Clock) Option { return func(cfg *config) { cfg.clock = c 
 // half a second; DynamoDB's tables are ACTIVE at their first poll). The
 // embedded target sets it short: a waiter still sees the transition, and a
 // run does not wait a second for it.
-func WithTransitionDelay(d time.Duration) Option { return func(c *config) { c.transition = &d } }
+func WithTransitionDelay(d time.Duration) Option { return func(c *config) { c.transition = d } }
 
 // NewUnstartedServer builds the services without listening; call Start.
 func NewUnstartedServer(opts ...Option) (*Server, error) {
-	c := config{addr: "127.0.0.1:0", log: slog.New(slog.DiscardHandler), clock: clock.Real()}
+	c := config{addr: "127.0.0.1:0", log: slog.New(slog.DiscardHandler), clock: clock.Real(), transition: kinesis.DefaultTransitionDelay}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -118,14 +117,10 @@ func NewUnstartedServer(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.DynamoDB = dynamodb.New(dynamodb.WithFaults(s.Faults), dynamodb.WithClock(c.clock.Now), dynamodb.WithLogger(c.log))
-	kopts := []kinesis.Option{kinesis.WithFaults(s.Faults), kinesis.WithClock(c.clock.Now), kinesis.WithLogger(c.log)}
-	fopts := []firehose.Option{firehose.WithFaults(s.Faults), firehose.WithClock(c.clock), firehose.WithLogger(c.log)}
-	if c.transition != nil {
-		kopts = append(kopts, kinesis.WithTransitionDelay(*c.transition))
-		fopts = append(fopts, firehose.WithTransitionDelay(*c.transition))
-	}
-	s.Kinesis = kinesis.New(kopts...)
-	s.Firehose = firehose.New(s.Kinesis, s.S3, fopts...)
+	s.Kinesis = kinesis.New(kinesis.WithFaults(s.Faults), kinesis.WithClock(c.clock.Now), kinesis.WithLogger(c.log),
+		kinesis.WithTransitionDelay(c.transition))
+	s.Firehose = firehose.New(s.Kinesis, s.S3, firehose.WithFaults(s.Faults), firehose.WithClock(c.clock), firehose.WithLogger(c.log),
+		firehose.WithTransitionDelay(c.transition))
 	s.IAM = iam.New(iam.WithClock(c.clock.Now))
 	s.STS = sts.New(s.IAM, sts.WithClock(c.clock.Now))
 	s.handler = s.routes()
