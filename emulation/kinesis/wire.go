@@ -206,6 +206,26 @@ func cborTypeMessage(v any, target string) string {
 	return msgBigNumber + target
 }
 
+// numberKind answers for a number member what Coral answers when the JSON
+// is no number: null is absent (present false, no error), and a string, a
+// boolean, a list or a structure is refused (present false) with Coral's
+// message for want, such as "an Integer".
+func numberKind(data []byte, want string) (present bool, err error) {
+	switch jsonKind(data) {
+	case 'n':
+		return false, nil
+	case '"':
+		return false, &typeError{msgString + want}
+	case 't', 'f':
+		return false, &typeError{msgBoolean + want}
+	case '[':
+		return false, &typeError{msgListFound}
+	case '{':
+		return false, &typeError{msgStructFound}
+	}
+	return true, nil
+}
+
 // ---- Integer ----
 
 // integer is an Integer member. Like Coral, it takes any JSON number,
@@ -213,17 +233,8 @@ func cborTypeMessage(v any, target string) string {
 type integer int64
 
 func (n *integer) UnmarshalJSON(data []byte) error {
-	switch jsonKind(data) {
-	case 'n':
-		return nil
-	case '"':
-		return &typeError{msgString + "an Integer"}
-	case 't', 'f':
-		return &typeError{msgBoolean + "an Integer"}
-	case '[':
-		return &typeError{msgListFound}
-	case '{':
-		return &typeError{msgStructFound}
+	if present, err := numberKind(data, "an Integer"); !present {
+		return err
 	}
 	f, err := strconv.ParseFloat(string(bytes.TrimSpace(data)), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
@@ -312,17 +323,8 @@ func (b *boolean) UnmarshalJSON(data []byte) error {
 type timestamp float64
 
 func (t *timestamp) UnmarshalJSON(data []byte) error {
-	switch jsonKind(data) {
-	case 'n':
-		return nil
-	case '"':
-		return &typeError{msgString + "milliseconds since epoch"}
-	case 't', 'f':
-		return &typeError{msgBoolean + "milliseconds since epoch"}
-	case '[':
-		return &typeError{msgListFound}
-	case '{':
-		return &typeError{msgStructFound}
+	if present, err := numberKind(data, "milliseconds since epoch"); !present {
+		return err
 	}
 	f, err := strconv.ParseFloat(string(bytes.TrimSpace(data)), 64)
 	if err != nil {
